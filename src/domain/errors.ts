@@ -1,0 +1,137 @@
+/** Base of every rule violation the core reports; `code` is the stable machine code of the HTTP contract. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('VALIDATION_ERROR', message, details);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  constructor(message = 'A valid API key is required') {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'This API key may not do that') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class ProviderNotFoundError extends DomainError {
+  constructor() {
+    super('PROVIDER_NOT_FOUND', 'Provider not found');
+  }
+}
+
+export class BookingNotFoundError extends DomainError {
+  constructor() {
+    super('BOOKING_NOT_FOUND', 'Booking not found');
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class SlotUnavailableError extends DomainError {
+  constructor(readonly conflictingBookingId?: number) {
+    super(
+      'SLOT_UNAVAILABLE',
+      'This time slot is already booked',
+      conflictingBookingId === undefined ? undefined : { conflicting_booking_id: conflictingBookingId },
+    );
+  }
+
+  /** The same refusal without naming a booking the caller may not see. */
+  withoutDetails(): SlotUnavailableError {
+    return new SlotUnavailableError();
+  }
+}
+
+export class EmailTakenError extends DomainError {
+  constructor() {
+    super('EMAIL_TAKEN', 'A provider with this email already exists');
+  }
+}
+
+export class BookingCancelledError extends DomainError {
+  constructor() {
+    super('BOOKING_CANCELLED', 'A cancelled booking cannot be changed');
+  }
+}
+
+export class IdempotencyKeyInUseError extends DomainError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_IN_USE', 'A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+}
+
+export class IdempotencyKeyReusedError extends DomainError {
+  constructor() {
+    super('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body');
+  }
+}
+
+export class LastAdminKeyError extends DomainError {
+  constructor() {
+    super('LAST_ADMIN_KEY', 'The last active admin key cannot be revoked');
+  }
+}
+
+export class VersionMismatchError extends DomainError {
+  constructor(currentVersion: number) {
+    super('VERSION_MISMATCH', 'The booking was changed by someone else; fetch it again', {
+      current_version: currentVersion,
+    });
+  }
+}
+
+export class InThePastError extends DomainError {
+  constructor() {
+    super('IN_THE_PAST', 'The booking would start in the past');
+  }
+}
+
+export class TooSoonError extends DomainError {
+  constructor(minNoticeMinutes: number) {
+    super('TOO_SOON', `Bookings need at least ${minNoticeMinutes} minutes of notice`, {
+      min_notice_minutes: minNoticeMinutes,
+    });
+  }
+}
+
+export class TooFarAheadError extends DomainError {
+  constructor(maxDaysAhead: number) {
+    super('TOO_FAR_AHEAD', `Bookings may be made at most ${maxDaysAhead} days ahead`, {
+      max_days_ahead: maxDaysAhead,
+    });
+  }
+}
+
+export class OutsideWorkingHoursError extends DomainError {
+  constructor() {
+    super('OUTSIDE_WORKING_HOURS', "The booking is not wholly inside the provider's working hours");
+  }
+}
+
+export class NonexistentLocalTimeError extends DomainError {
+  constructor(date: string, time: string, timezone: string) {
+    super('NONEXISTENT_LOCAL_TIME', `${date} ${time} does not exist in ${timezone} (skipped by a daylight-saving change)`);
+  }
+}
+
+/** An error replayed from a stored idempotent outcome, carrying the original code and message. */
+export class ReplayedDomainError extends DomainError {}

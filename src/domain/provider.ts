@@ -1,0 +1,63 @@
+import { ValidationError } from './errors';
+import { TimeZones } from './time-zones';
+
+export interface Provider {
+  id: number;
+  name: string;
+  email: string;
+  timezone: string;
+  defaultDurationMinutes: number;
+  /** Secret that opens the provider's calendar feed to calendar apps. */
+  calendarToken: string;
+  /** Rises with every change to the provider's bookings or schedule; availability ETags derive from it. */
+  revision: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface ProviderFields {
+  name: string;
+  email: string;
+  timezone: string;
+  defaultDurationMinutes: number;
+}
+
+export const DURATION_MIN = 5;
+export const DURATION_MAX = 480;
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function assertDuration(value: number, field = 'duration_minutes'): number {
+  if (!Number.isInteger(value) || value < DURATION_MIN || value > DURATION_MAX) {
+    throw new ValidationError(`${field} must be an integer from ${DURATION_MIN} to ${DURATION_MAX}`, { field });
+  }
+  return value;
+}
+
+/** Checks and normalises provider fields (trimmed name, trimmed email, a known IANA zone). */
+export function validateProviderFields(fields: Partial<ProviderFields>, zones: TimeZones): Partial<ProviderFields> {
+  const out: Partial<ProviderFields> = {};
+  if (fields.name !== undefined) {
+    const name = fields.name.trim();
+    if (name.length === 0 || name.length > 200) {
+      throw new ValidationError('name must be 1 to 200 characters', { field: 'name' });
+    }
+    out.name = name;
+  }
+  if (fields.email !== undefined) {
+    const email = fields.email.trim();
+    if (email.length > 254 || !EMAIL_RE.test(email)) {
+      throw new ValidationError('email must be a valid email address', { field: 'email' });
+    }
+    out.email = email;
+  }
+  if (fields.timezone !== undefined) {
+    if (!zones.isValid(fields.timezone)) {
+      throw new ValidationError(`timezone "${fields.timezone}" is not a known IANA time zone`, { field: 'timezone' });
+    }
+    out.timezone = fields.timezone;
+  }
+  if (fields.defaultDurationMinutes !== undefined) {
+    out.defaultDurationMinutes = assertDuration(fields.defaultDurationMinutes, 'default_duration_minutes');
+  }
+  return out;
+}
