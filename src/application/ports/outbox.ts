@@ -1,0 +1,82 @@
+import { BookingEvent } from './booking-event-log';
+import { Webhook } from '../../domain/webhook';
+
+export type OutboxChannel = 'webhook' | 'email';
+export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'discarded';
+export type RecipientRole = 'provider' | 'customer';
+
+/** One message to send for one event: to one webhook, or to one email recipient. */
+export type NewOutboxItem =
+  | { channel: 'webhook'; eventId: number; webhookId: number }
+  | { channel: 'email'; eventId: number; recipient: string; role: RecipientRole };
+
+export type OutboxItem = NewOutboxItem & {
+  id: number;
+  /** Attempts made so far. */
+  attempts: number;
+  firstAttemptAt: number | null;
+  /** The claim that must be presented to record the attempt. */
+  claim: string;
+  event: BookingEvent;
+};
+
+export interface AttemptRecord {
+  at: number;
+  statusCode: number | null;
+  error: string | null;
+  delivered: boolean;
+  /** When to try again; null after a delivery or when giving up. */
+  nextAttemptAt: number | null;
+}
+
+export interface DeliveryAttempt {
+  eventId: number;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  at: number;
+  nextAttemptAt: number | null;
+}
+
+export interface OutboxStats {
+  /** The backlog: not delivered yet, retries included. */
+  pending: number;
+  /** The part of the backlog that failed at least once and waits for a retry. */
+  retrying: number;
+  /** Given up on after the retry period. */
+  failed: number;
+}
+
+/** The fan-out step, bound to one transaction that holds the fan-out cursor. */
+export interface OutboxFanOut {
+  /** Up to `limit` events past the cursor, in id (= commit) order. */
+  nextEvents(limit: number): Promise<BookingEvent[]>;
+  /** Webhooks not deleted, as of this transaction. */
+  webhooks(): Promise<Webhook[]>;
+  /** The providers' email addresses, by provider id. */
+  providerEmails(providerIds: number[]): Promise<Map<number, string>>;
+  /** Adds items due at `now`; an item already present for the same event and target is ignored. */
+  enqueue(items: NewOutboxItem[], now: number): Promise<void>;
+  /** Moves the cursor past `eventId`. */
+  advance(eventId: number): Promise<void>;
+}
+
+export interface Outbox {
+  /**
+   * Runs `work` in one transaction holding the fan-out cursor exclusively. Returns null without running it when
+   * another instance holds the cursor right now.
+   */
+  fanOut<T>(work: (tx: OutboxFanOut) => Promise<T>): Promise<T | null>;
+  /** True when events past the fan-out cursor wait: a plain read that takes no lock. */
+  hasEventsToFanOut(): Promise<boolean>;
+  /**
+   * Claims up to `limit` pending items due at `now` for `leaseMs`: no other claimer gets them until the lease
+   * runs out (a claimer that died is replaced then). Safe across instances.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  /** Records an attempt on a claimed item; false (and nothing written) when the claim was lost to another claimer. */
+  recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean>;
+  /** A webhook's attempts, newest first. */
+  attemptsOf(webhookId: number, limit: number): Promise<DeliveryAttempt[]>;
+  stats(): Promise<OutboxStats>;
+}

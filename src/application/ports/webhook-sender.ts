@@ -1,0 +1,19 @@
+export interface WebhookRequest {
+  url: string;
+  secret: string;
+  eventId: number;
+  /** The JSON body, exactly as signed and sent. */
+  body: string;
+}
+
+export interface WebhookResult {
+  /** True for a 2xx answer in time. */
+  delivered: boolean;
+  statusCode: number | null;
+  error: string | null;
+}
+
+export interface WebhookSender {
+  /** POSTs one signed event; never throws for a failed delivery, it reports it. */
+  send(request: WebhookRequest): Promise<WebhookResult>;
+}

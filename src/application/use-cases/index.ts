@@ -1,0 +1,90 @@
+import { TimeZones } from '../../domain/time-zones';
+import { IdempotentExecution } from '../idempotency';
+import { Clock } from '../ports/clock';
+import { Secrets } from '../ports/secrets';
+import { Repositories, UnitOfWork } from '../ports/unit-of-work';
+import { Authenticate, CreateApiKey, EnsureBootstrapKey, ListApiKeys, RevokeApiKey } from './api-keys';
+import { GetCalendarFeed } from './calendar-feed';
+import { CancelBooking, CreateBooking, GetBooking, GetBookingHistory, ListBookings, ListEvents, UpdateBooking } from './bookings';
+import { CreateProvider, GetProvider, ListProviders, RotateCalendarToken, UpdateProvider } from './providers';
+import { DeleteSchedule, GetAvailability, GetSchedule, PutSchedule } from './schedules';
+import { CreateWebhook, DeleteWebhook, GetWebhook, ListWebhookDeliveries, ListWebhooks } from './webhooks';
+
+export * from './api-keys';
+export * from './bookings';
+export * from './calendar-feed';
+export * from './providers';
+export * from './schedules';
+export * from './webhooks';
+
+/** Every use case of the service, as the driving adapters and in-process callers see them. */
+export interface UseCases {
+  createProvider: CreateProvider;
+  getProvider: GetProvider;
+  listProviders: ListProviders;
+  updateProvider: UpdateProvider;
+  rotateCalendarToken: RotateCalendarToken;
+  createBooking: CreateBooking;
+  getBooking: GetBooking;
+  listBookings: ListBookings;
+  updateBooking: UpdateBooking;
+  cancelBooking: CancelBooking;
+  getBookingHistory: GetBookingHistory;
+  listEvents: ListEvents;
+  putSchedule: PutSchedule;
+  getSchedule: GetSchedule;
+  deleteSchedule: DeleteSchedule;
+  getAvailability: GetAvailability;
+  createApiKey: CreateApiKey;
+  listApiKeys: ListApiKeys;
+  revokeApiKey: RevokeApiKey;
+  authenticate: Authenticate;
+  ensureBootstrapKey: EnsureBootstrapKey;
+  createWebhook: CreateWebhook;
+  listWebhooks: ListWebhooks;
+  getWebhook: GetWebhook;
+  deleteWebhook: DeleteWebhook;
+  listWebhookDeliveries: ListWebhookDeliveries;
+  getCalendarFeed: GetCalendarFeed;
+}
+
+/** What the calendar use cases (providers, schedules, availability, bookings, keys, feeds) need. */
+export interface CalendarPorts {
+  uow: UnitOfWork;
+  /** Repositories outside any transaction, for reads and single-statement writes. */
+  store: Repositories;
+  clock: Clock;
+  zones: TimeZones;
+  secrets: Secrets;
+  idempotency: IdempotentExecution;
+}
+
+export type CalendarUseCases = Omit<UseCases, 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
+
+/** Builds every use case that needs only the calendar ports, whatever adapters stand behind them. */
+export function createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency }: CalendarPorts): CalendarUseCases {
+  return {
+    createProvider: new CreateProvider(store, clock, zones, secrets),
+    getProvider: new GetProvider(store),
+    listProviders: new ListProviders(store),
+    updateProvider: new UpdateProvider(store, clock, zones),
+    rotateCalendarToken: new RotateCalendarToken(store, clock, secrets),
+    createBooking: new CreateBooking(uow, store, clock, zones, secrets, idempotency),
+    getBooking: new GetBooking(store),
+    listBookings: new ListBookings(store),
+    updateBooking: new UpdateBooking(uow, store, clock, zones),
+    cancelBooking: new CancelBooking(uow, clock, zones),
+    getBookingHistory: new GetBookingHistory(store),
+    listEvents: new ListEvents(store),
+    putSchedule: new PutSchedule(uow, clock),
+    getSchedule: new GetSchedule(store),
+    deleteSchedule: new DeleteSchedule(uow),
+    getAvailability: new GetAvailability(store, clock, zones),
+    createApiKey: new CreateApiKey(store, clock, secrets),
+    listApiKeys: new ListApiKeys(store),
+    revokeApiKey: new RevokeApiKey(uow, clock),
+    authenticate: new Authenticate(store, clock, secrets),
+    ensureBootstrapKey: new EnsureBootstrapKey(uow, clock, secrets),
+    getCalendarFeed: new GetCalendarFeed(store),
+  };
+}
