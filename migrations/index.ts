@@ -1,0 +1,9 @@
+import { Migration } from 'kysely';
+import * as initial from './0001_initial';
+import * as outbox from './0002_outbox';
+
+/** Every migration, in order. Names are recorded in the database; never rename one. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_outbox': outbox,
+};

@@ -1,0 +1,147 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  CompiledQuery,
+  DatabaseConnection,
+  DialectAdapter,
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
+import type pg from 'pg';
+import { Database } from './schema';
+
+export type DialectName = 'postgres' | 'sqlite';
+
+/** What differs between the databases, decided once here instead of `if (sqlite)` across the adapters. */
+export interface Capabilities {
+  dialect: DialectName;
+  /** `SELECT ... FOR UPDATE` row locks (Postgres). SQLite transactions already hold the single write lock. */
+  rowLocks: boolean;
+  /** Event ids must be serialised so that they rise in commit order (Postgres sequences do not). */
+  serializeEventIds: boolean;
+}
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  capabilities: Capabilities;
+  /** A short description without credentials, for logs. */
+  describe: string;
+  /** Ends the pool or closes the SQLite file. */
+  close(): Promise<void>;
+  /** Live pool figures for metrics; zeros on SQLite. */
+  poolStats(): { total: number; idle: number; waiting: number };
+}
+
+export interface DatabaseOptions {
+  poolSize?: number;
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  // Take the write lock at BEGIN: a transaction that reads then writes never races another process.
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  // SQLite does roll back DDL. Saying so makes Kysely's migrator run in one (immediate) transaction, which is
+  // also what keeps two processes starting on one new file from both applying the same migration.
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): SqliteDriver {
+    return new ImmediateSqliteDriver(this.settings);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+const INT8_OID = 20;
+const STATEMENT_CACHE_LIMIT = 1000;
+
+/**
+ * Kysely prepares every query afresh; the service issues a small, fixed set of SQL texts, so keep their prepared
+ * statements (better-sqlite3 statements are reusable with new parameters).
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        if (cache.size >= STATEMENT_CACHE_LIMIT) cache.clear();
+        statement = sqlite.prepare(sql);
+        cache.set(sql, statement);
+      }
+      return statement;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  } as SqliteDialectConfig['database'];
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+export function parseSqliteUrl(url: string): string | null {
+  if (!url.startsWith('sqlite:')) return null;
+  const path = url.slice('sqlite:'.length);
+  return path === ':memory:' ? ':memory:' : path.replace(/^\/\/(?=\/)/, '');
+}
+
+/** Opens the database a `DATABASE_URL` names: `postgres://...` or `sqlite:<path>` / `sqlite::memory:`. */
+export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  if (isPostgresUrl(url)) {
+    // Loaded only when PostgreSQL is used, to keep the SQLite start-up short.
+    const driver = require('pg') as typeof pg;
+    const pool = new driver.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+      },
+    });
+    const parsed = new URL(url);
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return {
+      db,
+      capabilities: { dialect: 'postgres', rowLocks: true, serializeEventIds: true },
+      describe: `postgres ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: () => db.destroy(),
+    };
+  }
+  const path = parseSqliteUrl(url);
+  if (path === null) throw new Error(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:...")`);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path, { timeout: 10_000 });
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  return {
+    db,
+    capabilities: { dialect: 'sqlite', rowLocks: false, serializeEventIds: false },
+    describe: `sqlite ${path}`,
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: () => db.destroy(),
+  };
+}

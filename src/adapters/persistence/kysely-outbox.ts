@@ -1,0 +1,229 @@
+import { randomUUID } from 'node:crypto';
+import { Kysely, Selectable } from 'kysely';
+import {
+  AttemptRecord,
+  DeliveryAttempt,
+  NewOutboxItem,
+  Outbox,
+  OutboxFanOut,
+  OutboxItem,
+  OutboxStats,
+  RecipientRole,
+} from '../../application/ports/outbox';
+import { BookingEvent } from '../../application/ports/booking-event-log';
+import { Webhook } from '../../domain/webhook';
+import { Capabilities } from './database';
+import { toDomain as eventFromRow } from './kysely-booking-event-log';
+import { KyselyWebhookRepository } from './kysely-webhook-repository';
+import { Database, OutboxRow } from './schema';
+
+const CONSUMER = 'dispatcher';
+
+function targetOf(item: NewOutboxItem): string {
+  return item.channel === 'webhook' ? `webhook:${item.webhookId}` : `email:${item.role}:${item.recipient.toLowerCase()}`;
+}
+
+function toItem(row: Selectable<OutboxRow>, event: BookingEvent): OutboxItem {
+  const common = { id: row.id, eventId: row.event_id, attempts: row.attempts, firstAttemptAt: row.first_attempt_at, claim: row.claim ?? '', event };
+  return row.channel === 'webhook'
+    ? { ...common, channel: 'webhook', webhookId: Number(row.webhook_id) }
+    : { ...common, channel: 'email', recipient: row.recipient ?? '', role: row.recipient_role as RecipientRole };
+}
+
+class KyselyOutboxFanOut implements OutboxFanOut {
+  constructor(
+    private readonly trx: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+    private cursor: number,
+  ) {}
+
+  async nextEvents(limit: number): Promise<BookingEvent[]> {
+    const rows = await this.trx.selectFrom('booking_events').selectAll().where('id', '>', this.cursor).orderBy('id').limit(limit).execute();
+    return rows.map(eventFromRow);
+  }
+
+  webhooks(): Promise<Webhook[]> {
+    return new KyselyWebhookRepository(this.trx as unknown as Kysely<Database>, this.capabilities).list();
+  }
+
+  async providerEmails(providerIds: number[]): Promise<Map<number, string>> {
+    if (providerIds.length === 0) return new Map();
+    const rows = await this.trx.selectFrom('providers').select(['id', 'email']).where('id', 'in', providerIds).execute();
+    return new Map(rows.map((r) => [r.id, r.email]));
+  }
+
+  async enqueue(items: NewOutboxItem[], now: number): Promise<void> {
+    for (let i = 0; i < items.length; i += 200) {
+      const values = items.slice(i, i + 200).map((item) => ({
+        event_id: item.eventId,
+        channel: item.channel,
+        webhook_id: item.channel === 'webhook' ? item.webhookId : null,
+        recipient: item.channel === 'email' ? item.recipient : null,
+        recipient_role: item.channel === 'email' ? item.role : null,
+        target: targetOf(item),
+        status: 'pending',
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      }));
+      await this.trx
+        .insertInto('outbox')
+        .values(values)
+        .onConflict((oc) => oc.columns(['event_id', 'target']).doNothing())
+        .execute();
+    }
+  }
+
+  async advance(eventId: number): Promise<void> {
+    await this.trx.updateTable('outbox_cursors').set({ last_event_id: eventId }).where('consumer', '=', CONSUMER).execute();
+    this.cursor = eventId;
+  }
+}
+
+/**
+ * The outbox on either database. Claims are leases (`claim`, `claimed_until`) taken in a short transaction: on
+ * Postgres the candidate rows are locked `FOR UPDATE SKIP LOCKED`, so concurrent instances claim disjoint sets;
+ * on SQLite the transaction holds the single write lock, which serialises claims just as well.
+ */
+export class KyselyOutbox implements Outbox {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  async fanOut<T>(work: (tx: OutboxFanOut) => Promise<T>): Promise<T | null> {
+    return this.db.transaction().execute(async (trx) => {
+      let query = trx.selectFrom('outbox_cursors').select('last_event_id').where('consumer', '=', CONSUMER);
+      if (this.capabilities.rowLocks) query = query.forUpdate().skipLocked();
+      const cursor = await query.executeTakeFirst();
+      if (!cursor) return null;
+      return work(new KyselyOutboxFanOut(trx, this.capabilities, cursor.last_event_id));
+    });
+  }
+
+  async hasEventsToFanOut(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('booking_events')
+      .select('id')
+      .where('id', '>', (eb) => eb.selectFrom('outbox_cursors').select('last_event_id').where('consumer', '=', CONSUMER))
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    // A plain read first, so that an idle pass never takes the write lock (SQLite) or locks rows (Postgres).
+    const due = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .limit(1)
+      .executeTakeFirst();
+    if (!due) return [];
+    const claim = randomUUID();
+    const rows = await this.db.transaction().execute(async (trx) => {
+      let due = trx
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+        .where((eb) =>
+          eb.or([eb('webhook_id', 'is', null), eb('webhook_id', 'in', eb.selectFrom('webhooks').select('id').where('deleted_at', 'is', null))]),
+        )
+        .orderBy('next_attempt_at')
+        .orderBy('id')
+        .limit(limit);
+      if (this.capabilities.rowLocks) due = due.forUpdate().skipLocked();
+      return trx
+        .updateTable('outbox')
+        .set({ claim, claimed_until: now + leaseMs })
+        .where('id', 'in', due)
+        .returningAll()
+        .execute();
+    });
+    if (rows.length === 0) return [];
+    const eventRows = await this.db
+      .selectFrom('booking_events')
+      .selectAll()
+      .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
+      .execute();
+    const events = new Map(eventRows.map((r) => [r.id, eventFromRow(r)]));
+    return rows
+      .sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.id - b.id)
+      .map((row) => toItem(row, events.get(row.event_id)!));
+  }
+
+  async recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
+    const status = record.delivered ? 'delivered' : record.nextAttemptAt === null ? 'failed' : 'pending';
+    return this.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('outbox')
+        .set((eb) => ({
+          status,
+          attempts: eb('attempts', '+', 1),
+          next_attempt_at: record.nextAttemptAt,
+          first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(record.at)),
+          claim: null,
+          claimed_until: null,
+          last_status_code: record.statusCode,
+          last_error: record.error,
+          updated_at: record.at,
+        }))
+        .where('id', '=', item.id)
+        .where('claim', '=', item.claim)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) === 0) return false;
+      await trx
+        .insertInto('outbox_attempts')
+        .values({
+          outbox_id: item.id,
+          event_id: item.eventId,
+          webhook_id: item.channel === 'webhook' ? item.webhookId : null,
+          attempt: item.attempts + 1,
+          status_code: record.statusCode,
+          error: record.error,
+          at: record.at,
+          next_attempt_at: record.nextAttemptAt,
+        })
+        .execute();
+      return true;
+    });
+  }
+
+  async attemptsOf(webhookId: number, limit: number): Promise<DeliveryAttempt[]> {
+    const rows = await this.db.selectFrom('outbox_attempts').selectAll().where('webhook_id', '=', webhookId).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      eventId: r.event_id,
+      attempt: r.attempt,
+      statusCode: r.status_code,
+      error: r.error,
+      at: r.at,
+      nextAttemptAt: r.next_attempt_at,
+    }));
+  }
+
+  async stats(): Promise<OutboxStats> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => [
+        'status',
+        eb.case().when('attempts', '=', 0).then(0).else(1).end().as('tried'),
+        eb.fn.countAll<number | string>().as('n'),
+      ])
+      .where('status', 'in', ['pending', 'failed'])
+      .groupBy(['status', 'tried'])
+      .execute();
+    const stats: OutboxStats = { pending: 0, retrying: 0, failed: 0 };
+    for (const row of rows) {
+      const n = Number(row.n);
+      if (row.status === 'failed') stats.failed += n;
+      else {
+        stats.pending += n;
+        if (Number(row.tried) !== 0) stats.retrying += n;
+      }
+    }
+    return stats;
+  }
+}

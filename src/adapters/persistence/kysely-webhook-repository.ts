@@ -1,0 +1,73 @@
+import { Kysely, Selectable, sql } from 'kysely';
+import { NewWebhook, WebhookRepository } from '../../application/ports/webhook-repository';
+import { BookingEventType } from '../../domain/booking';
+import { Webhook } from '../../domain/webhook';
+import { Capabilities } from './database';
+import { EVENT_ORDER_LOCK } from './kysely-booking-event-log';
+import { Database, WebhookRow } from './schema';
+
+function toDomain(row: Selectable<WebhookRow>): Webhook {
+  return {
+    id: row.id,
+    url: row.url,
+    events: JSON.parse(row.events) as BookingEventType[],
+    secret: row.secret,
+    createdAt: row.created_at,
+    startAfterEventId: row.start_after_event_id,
+  };
+}
+
+export class KyselyWebhookRepository implements WebhookRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly capabilities: Capabilities,
+  ) {}
+
+  async create(webhook: NewWebhook): Promise<Webhook> {
+    return this.db.transaction().execute(async (trx) => {
+      if (this.capabilities.serializeEventIds) {
+        // Taken by every event insert too: no event commits between reading the newest id and this commit, so
+        // the webhook gets exactly the events committed after it.
+        await sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
+      }
+      const newest = await trx.selectFrom('booking_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const row = await trx
+        .insertInto('webhooks')
+        .values({
+          url: webhook.url,
+          events: JSON.stringify(webhook.events),
+          secret: webhook.secret,
+          start_after_event_id: Number(newest?.id ?? 0),
+          created_at: webhook.createdAt,
+          deleted_at: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toDomain(row);
+    });
+  }
+
+  async getById(id: number): Promise<Webhook | null> {
+    const row = await this.db.selectFrom('webhooks').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return row ? toDomain(row) : null;
+  }
+
+  async list(): Promise<Webhook[]> {
+    const rows = await this.db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null).orderBy('id').execute();
+    return rows.map(toDomain);
+  }
+
+  async delete(id: number, at: number): Promise<boolean> {
+    return this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.updateTable('webhooks').set({ deleted_at: at }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+      if (Number(deleted.numUpdatedRows) === 0) return false;
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'discarded', next_attempt_at: null, updated_at: at })
+        .where('webhook_id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+      return true;
+    });
+  }
+}
