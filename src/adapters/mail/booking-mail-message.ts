@@ -1,0 +1,94 @@
+import { DateTime } from 'luxon';
+import { BookingMail } from '../../application/ports/mailer';
+import { invitationText } from '../calendar/icalendar';
+
+/** A booking notification rendered for sending: plain text, HTML and the iCalendar invitation. */
+export interface BookingMailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  calendar: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
+}
+
+const SUBJECTS = {
+  'booking.created': 'Booking confirmed',
+  'booking.rescheduled': 'Booking rescheduled',
+  'booking.cancelled': 'Booking cancelled',
+  'booking.updated': 'Booking updated',
+} as const;
+
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+function longDate(date: string): string {
+  return DateTime.fromISO(date, { zone: 'UTC' }).setLocale('en-GB').toFormat('cccc, d LLLL yyyy');
+}
+
+function offsetOf(instant: string, zone: string): string {
+  return `UTC${DateTime.fromISO(instant, { setZone: true }).setZone(zone).toFormat('ZZ')}`;
+}
+
+function headline(mail: BookingMail, customer: string): string {
+  const provider = mail.provider.name;
+  const forProvider = mail.role === 'provider';
+  switch (mail.type) {
+    case 'booking.created':
+      return forProvider ? `New booking with ${customer}.` : `Your booking with ${provider} is confirmed.`;
+    case 'booking.rescheduled':
+      return forProvider ? `The booking with ${customer} was moved.` : `Your booking with ${provider} was moved.`;
+    case 'booking.cancelled':
+      return forProvider ? `The booking with ${customer} was cancelled.` : `Your booking with ${provider} was cancelled.`;
+    default:
+      return forProvider ? `The booking with ${customer} was changed.` : `Your booking with ${provider} was changed.`;
+  }
+}
+
+/** Renders the message in plain words: provider, date, time with zone, duration, customer and booking id. */
+export function composeBookingMail(mail: BookingMail, options: { uidDomain?: string } = {}): BookingMailMessage {
+  const b = mail.booking;
+  const customer = [b.customer_name, b.customer_email ? `<${b.customer_email}>` : null].filter(Boolean).join(' ') || 'a customer';
+  const start = b.time.slice(0, 5);
+  const end = b.end_time.slice(0, 5);
+  const zone = `${b.timezone} (${offsetOf(b.starts_at, b.timezone)})`;
+  const rows: [string, string][] = [
+    ['Provider', mail.provider.name],
+    ['Date', longDate(b.date)],
+    ['Time', `${start} to ${end} ${zone}`],
+    ['Duration', `${b.duration_minutes} minutes`],
+    ['Customer', customer],
+    ['Booking id', String(b.id)],
+  ];
+  if (mail.type === 'booking.rescheduled') {
+    const oldDate = (mail.changes.date?.[0] as string | undefined) ?? b.date;
+    const oldTime = ((mail.changes.time?.[0] as string | undefined) ?? b.time).slice(0, 5);
+    rows.push(['Previously', `${longDate(oldDate)} at ${oldTime}`]);
+  }
+  if (b.notes) rows.push(['Notes', b.notes]);
+  const cancelled = mail.type === 'booking.cancelled';
+  const closing = cancelled
+    ? 'The attached calendar file (booking.ics) removes it from your calendar.'
+    : 'The attached calendar file (booking.ics) adds it to your calendar.';
+  const greeting = mail.role === 'provider' ? mail.provider.name : (b.customer_name ?? 'there');
+  const lead = headline(mail, customer);
+  const text = [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing, ''].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif">',
+    `<p>Hello ${escapeHtml(greeting)},</p>`,
+    `<p>${escapeHtml(lead)}</p>`,
+    '<table cellpadding="4">',
+    ...rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
+    '</table>',
+    `<p>${escapeHtml(closing)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  const invitation = invitationText(b, mail.provider, { stampedAt: mail.at, uidDomain: options.uidDomain });
+  return {
+    to: mail.to,
+    subject: `${SUBJECTS[mail.type]}: ${mail.provider.name}, ${b.date} ${start} (${b.timezone})`,
+    text,
+    html,
+    calendar: { method: invitation.method, filename: 'booking.ics', content: invitation.text },
+  };
+}

@@ -1,0 +1,19 @@
+import { Logger } from '../../application/ports/logger';
+import { BookingMail, Mailer } from '../../application/ports/mailer';
+import { composeBookingMail } from './booking-mail-message';
+
+/** With `SMTP_URL` unset, booking notifications go to the log instead of a mail server. */
+export class LogMailer implements Mailer {
+  constructor(
+    private readonly logger: Logger,
+    private readonly from: string,
+  ) {}
+
+  async send(mail: BookingMail): Promise<void> {
+    const message = composeBookingMail(mail);
+    this.logger.info(
+      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendar.method } },
+      'email not sent (SMTP_URL is unset): logged instead',
+    );
+  }
+}
