@@ -1,0 +1,169 @@
+import { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { publicErrorResponses } from './routes/common';
+
+export interface OutboxStats {
+  /** Not delivered yet, retries included: the backlog. */
+  pending: number;
+  /** Given up on. */
+  failed: number;
+  /** The part of the backlog that failed at least once and waits for a retry. */
+  retrying?: number;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+export interface MetricsOptions {
+  /** Outbox figures read at each scrape; the outbox gauges exist only when this is given. */
+  outboxStats?: () => Promise<OutboxStats>;
+  /** Database pool figures read at each scrape. */
+  poolStats?: () => PoolStats;
+  /** Process metrics (CPU, memory, event loop, GC); default true. */
+  defaultMetrics?: boolean;
+}
+
+/** Routes whose outcome counts as a booking created or refused. */
+const BOOKING_WRITES: Record<string, 'create' | 'update'> = {
+  'POST /api/v1/bookings': 'create',
+  'PATCH /api/v1/bookings/:id': 'update',
+};
+
+const UNMATCHED_ROUTE = 'unmatched';
+
+function routeOf(request: FastifyRequest): string {
+  // The route pattern, never the raw URL: one series per route, whatever ids or query strings are sent.
+  return request.routeOptions.url ?? UNMATCHED_ROUTE;
+}
+
+function errorCodeOf(payload: unknown): string {
+  if (typeof payload !== 'string') return 'UNKNOWN';
+  try {
+    const code = (JSON.parse(payload) as { code?: unknown }).code;
+    return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'UNKNOWN';
+  } catch {
+    return 'UNKNOWN';
+  }
+}
+
+/**
+ * Prometheus metrics on `GET /metrics`, in a registry of this app's own (several apps may live in one process).
+ * Registered without encapsulation so that its hooks see every route.
+ */
+const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyInstance, options) => {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to sending its response, by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const created = new Counter({
+    name: 'bookings_created_total',
+    help: 'Bookings created (201 from POST /api/v1/bookings, idempotent replays included)',
+    registers: [registry],
+  });
+  const refused = new Counter({
+    name: 'bookings_refused_total',
+    help: 'Booking creations and changes refused with a 4xx, by error code and operation (create or update)',
+    labelNames: ['reason', 'operation'] as const,
+    registers: [registry],
+  });
+
+  const poolStats = options.poolStats;
+  if (poolStats) {
+    new Gauge({
+      name: 'db_pool_connections',
+      help: 'Database pool connections by state: open (total), idle, and callers waiting for one',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      collect() {
+        const stats = poolStats();
+        this.set({ state: 'total' }, stats.total);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'in_use' }, Math.max(0, stats.total - stats.idle));
+        this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  const outboxStats = options.outboxStats;
+  if (outboxStats) {
+    new Gauge({
+      name: 'outbox_messages',
+      help: 'Outbox messages (webhook deliveries, email) by state: pending = not delivered yet (the backlog, retries included), retrying = pending after a failed attempt, failed = given up on',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const stats = await outboxStats();
+          this.set({ state: 'pending' }, stats.pending);
+          this.set({ state: 'failed' }, stats.failed);
+          if (stats.retrying !== undefined) this.set({ state: 'retrying' }, stats.retrying);
+        } catch (error) {
+          // A scrape still answers with everything else; the gauge keeps its last value.
+          app.log.warn({ err: error }, 'outbox statistics unavailable for /metrics');
+        }
+      },
+    });
+  }
+
+  const errorCodes = new WeakMap<FastifyRequest, string>();
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode >= 400 && reply.statusCode < 500 && BOOKING_WRITES[`${request.method} ${routeOf(request)}`]) {
+      errorCodes.set(request, errorCodeOf(payload));
+    }
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = routeOf(request);
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    requests.inc(labels);
+    duration.observe(labels, reply.elapsedTime / 1000);
+    const operation = BOOKING_WRITES[`${request.method} ${route}`];
+    if (!operation) return;
+    if (operation === 'create' && reply.statusCode === 201) created.inc();
+    else if (reply.statusCode >= 400 && reply.statusCode < 500) refused.inc({ reason: errorCodes.get(request) ?? 'UNKNOWN', operation });
+  });
+
+  app.get(
+    '/metrics',
+    {
+      config: { public: true },
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text exposition format)',
+        response: {
+          200: {
+            description: 'Metrics in the Prometheus text format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...publicErrorResponses(),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    },
+  );
+};
+
+// What fastify-plugin does: hooks added here apply to the whole app, not only to this plugin's scope.
+(metricsPlugin as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+
+export { metricsPlugin };

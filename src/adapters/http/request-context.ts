@@ -1,0 +1,20 @@
+import { Actor } from '../../domain/actor';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who is calling, resolved from the API key before any handler runs (null on public routes without a key). */
+    actor: Actor;
+  }
+  interface FastifyContextConfig {
+    /** Body fields reported together, in this order, when missing, null or "". */
+    requiredFields?: string[];
+    /** The route needs a JSON object body. */
+    bodyRequired?: boolean;
+    /** Body fields that may never be sent to this route. */
+    forbiddenFields?: Record<string, string>;
+    /** Served without an API key (documented in OpenAPI as public). */
+    public?: boolean;
+    /** Only admin keys may call it (403 for clients, checked before the body is read). */
+    adminOnly?: boolean;
+  }
+}

@@ -1,0 +1,106 @@
+import { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { UseCases } from '../../../application/use-cases';
+import { providerView } from '../../../application/views';
+import { isAdmin } from '../../../domain/actor';
+import { CreateProviderBody, IdParams, PageQuery, ProviderBody, ProviderPage, UpdateProviderBody } from '../schemas';
+import { errorResponses, WRITE_ERRORS } from './common';
+
+export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = async (app, { useCases }) => {
+  app.post(
+    '/providers',
+    {
+      config: { adminOnly: true, requiredFields: ['name', 'email'] },
+      schema: {
+        tags: ['providers'],
+        summary: 'Create a provider (admin)',
+        body: CreateProviderBody,
+        response: { 201: ProviderBody, ...errorResponses(...WRITE_ERRORS, 403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const provider = await useCases.createProvider.execute({
+        actor: request.actor,
+        name: b.name,
+        email: b.email,
+        timezone: b.timezone,
+        defaultDurationMinutes: b.default_duration_minutes,
+      });
+      reply.code(201).header('location', `/api/v1/providers/${provider.id}`);
+      return providerView(provider, isAdmin(request.actor));
+    },
+  );
+
+  app.get(
+    '/providers',
+    {
+      schema: {
+        tags: ['providers'],
+        summary: 'List providers in id order (keyset pagination)',
+        querystring: PageQuery,
+        response: { 200: ProviderPage, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const page = await useCases.listProviders.execute({ actor: request.actor, limit: request.query.limit, cursor: request.query.cursor });
+      return { data: page.items.map((p) => providerView(p, isAdmin(request.actor))), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/providers/:id',
+    {
+      schema: {
+        tags: ['providers'],
+        summary: 'Get a provider',
+        params: IdParams,
+        response: { 200: ProviderBody, ...errorResponses(400, 404) },
+      },
+    },
+    async (request) => {
+      const provider = await useCases.getProvider.execute({ actor: request.actor, id: request.params.id });
+      return providerView(provider, isAdmin(request.actor));
+    },
+  );
+
+  app.patch(
+    '/providers/:id',
+    {
+      config: { adminOnly: true, bodyRequired: true },
+      schema: {
+        tags: ['providers'],
+        summary: 'Change a provider (admin); same rules as create',
+        params: IdParams,
+        body: UpdateProviderBody,
+        response: { 200: ProviderBody, ...errorResponses(...WRITE_ERRORS, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const provider = await useCases.updateProvider.execute({
+        actor: request.actor,
+        id: request.params.id,
+        changes: { name: b.name, email: b.email, timezone: b.timezone, defaultDurationMinutes: b.default_duration_minutes },
+      });
+      return providerView(provider, true);
+    },
+  );
+
+  app.post(
+    '/providers/:id/calendar-token',
+    {
+      config: { adminOnly: true },
+      schema: {
+        tags: ['providers'],
+        summary: "Rotate the provider's calendar feed token (admin); the old token stops working at once",
+        params: IdParams,
+        response: { 200: ProviderBody, ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (request) => {
+      const provider = await useCases.rotateCalendarToken.execute({ actor: request.actor, id: request.params.id });
+      return providerView(provider, true);
+    },
+  );
+};
+

@@ -1,0 +1,105 @@
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { FastifyInstance, FastifyRequest } from 'fastify';
+import type Redis from 'ioredis';
+import { Actor } from '../../domain/actor';
+import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import { HttpError } from './errors';
+import './request-context';
+
+export interface SecurityOptions {
+  /** Resolves a presented API key secret to its caller; throws UnauthenticatedError. */
+  authenticate(secret: string | undefined): Promise<Actor>;
+  rateLimit: {
+    max: number;
+    windowMs: number;
+    /** Shares counters between instances when set. */
+    redisUrl?: string;
+    /** Prefix of the Redis counters (default `booking-rl:`), to keep deployments sharing a Redis apart. */
+    namespace?: string;
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    authFailure?: UnauthenticatedError;
+  }
+}
+
+const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+
+/** Routes of the API proper: everything under /api/. Operations endpoints and unknown routes are left alone. */
+function isApiRoute(request: FastifyRequest): boolean {
+  const url = request.routeOptions.url;
+  return url !== undefined && url.startsWith('/api/');
+}
+
+/**
+ * Authentication, per-key rate limits and security headers. Order per request: resolve the caller (onRequest),
+ * count it against its key's budget or its address's (route onRequest), then refuse unauthenticated (401) and
+ * under-privileged (403) callers before the body is read (preParsing).
+ */
+export async function registerSecurity(app: FastifyInstance, options: SecurityOptions): Promise<void> {
+  app.decorateRequest('authFailure', undefined);
+
+  app.addHook('onRequest', async (request) => {
+    if (!isApiRoute(request)) return;
+    const header = request.headers.authorization;
+    if (header === undefined && request.routeOptions.config.public) return;
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    try {
+      request.actor = await options.authenticate(match?.[1]);
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      request.authFailure = error;
+    }
+  });
+
+  const redis = options.rateLimit.redisUrl
+    ? new (require('ioredis') as typeof import('ioredis')).default(options.rateLimit.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false })
+    : undefined;
+  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: options.rateLimit.max,
+    timeWindow: options.rateLimit.windowMs,
+    redis,
+    nameSpace: options.rateLimit.namespace ?? 'booking-rl:',
+    // With Redis unreachable, serve rather than refuse: availability over strict limits.
+    skipOnError: true,
+    enableDraftSpec: true,
+    allowList: (request) => !isApiRoute(request),
+    keyGenerator: (request) => (request.actor ? `key:${request.actor.keyId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
+  });
+
+  app.addHook('preParsing', async (request) => {
+    if (!isApiRoute(request)) return;
+    const config = request.routeOptions.config;
+    if (!request.actor) {
+      if (config.public && !request.authFailure) return;
+      throw request.authFailure ?? new UnauthenticatedError();
+    }
+    if (config.adminOnly && request.actor.role !== 'admin') throw new ForbiddenError();
+  });
+}
+
+/** Security headers; the CSP admits exactly what Swagger UI needs on /docs. */
+export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+  const swaggerCSP = (app as unknown as { swaggerCSP?: { script: string[]; style: string[] } }).swaggerCSP ?? { script: [], style: [] };
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        formAction: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'", ...swaggerCSP.script],
+        styleSrc: ["'self'", ...swaggerCSP.style],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+  });
+}
