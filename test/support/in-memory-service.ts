@@ -1,0 +1,54 @@
+import { InMemoryState } from '../../src/adapters/in-memory/in-memory-state';
+import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-memory/in-memory-unit-of-work';
+import { NodeCryptoSecrets } from '../../src/adapters/system/node-crypto-secrets';
+import { FixedClock } from '../../src/adapters/system/system-clock';
+import { LuxonTimeZones } from '../../src/adapters/time/luxon-time-zones';
+import { IdempotentExecution } from '../../src/application/idempotency';
+import { Repositories, UnitOfWork } from '../../src/application/ports/unit-of-work';
+import { CalendarUseCases, createCalendarUseCases, CreateBooking } from '../../src/application/use-cases';
+import { TEST_NOW } from './http-harness';
+
+/** The calendar use cases, wired to in-memory adapters exactly as the composition root wires the databases. */
+export interface InMemoryService extends CalendarUseCases {
+  state: InMemoryState;
+  clock: FixedClock;
+  zones: LuxonTimeZones;
+  uow: UnitOfWork;
+  /** A CreateBooking whose unit of work is always undone: judges a booking against the current state, changing nothing. */
+  tryBooking: CreateBooking;
+}
+
+/** Runs each unit of work for real, then restores the state as it was before, success or not. */
+class RollbackInMemoryUnitOfWork implements UnitOfWork {
+  constructor(
+    private readonly state: InMemoryState,
+    private readonly inner: UnitOfWork,
+  ) {}
+
+  async run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    const before = this.state.snapshot();
+    try {
+      return await this.inner.run(work);
+    } finally {
+      this.state.restore(before);
+    }
+  }
+}
+
+export function createInMemoryService(options: { now?: string | number } = {}): InMemoryService {
+  const state = new InMemoryState();
+  const clock = new FixedClock(typeof options.now === 'number' ? options.now : Date.parse(options.now ?? TEST_NOW));
+  const zones = new LuxonTimeZones();
+  const secrets = new NodeCryptoSecrets();
+  const uow = new InMemoryUnitOfWork(state);
+  const store = inMemoryRepositories(state);
+  const idempotency = new IdempotentExecution(store.idempotency, clock, { ttlMs: 86_400_000, waitMs: 10_000, staleAfterMs: 60_000 });
+  return {
+    state,
+    clock,
+    zones,
+    uow,
+    ...createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency }),
+    tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, idempotency),
+  };
+}

@@ -1,0 +1,28 @@
+import { runInNewContext } from 'node:vm';
+import { isOverlapViolation, isUniqueViolation } from '../../src/adapters/persistence/kysely-errors';
+
+describe('driver error recognition', () => {
+  // better-sqlite3 may hand out errors built in another realm (another module instance loaded its addon first).
+  const foreign = (message: string, code: string): unknown => runInNewContext('Object.assign(new Error(message), { code })', { message, code });
+
+  it('recognises an overlap refusal from either database, whatever realm built the error', () => {
+    const sqlite = foreign('SLOT_UNAVAILABLE', 'SQLITE_CONSTRAINT_TRIGGER');
+    expect(sqlite instanceof Error).toBe(false);
+    expect(isOverlapViolation(sqlite)).toBe(true);
+    expect(isOverlapViolation(Object.assign(new Error('conflicting key value violates exclusion constraint'), { code: '23P01' }))).toBe(true);
+  });
+
+  it('does not take other failures for an overlap', () => {
+    expect(isOverlapViolation(foreign('UNIQUE constraint failed: providers.email_key', 'SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
+    expect(isOverlapViolation(new Error('SLOT_UNAVAILABLE mentioned in some unrelated failure'))).toBe(false);
+    expect(isOverlapViolation(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+    expect(isOverlapViolation(null)).toBe(false);
+    expect(isOverlapViolation('SLOT_UNAVAILABLE')).toBe(false);
+  });
+
+  it('recognises a unique violation from either database', () => {
+    expect(isUniqueViolation(foreign('UNIQUE constraint failed: providers.email_key', 'SQLITE_CONSTRAINT_UNIQUE'))).toBe(true);
+    expect(isUniqueViolation(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(true);
+    expect(isUniqueViolation(foreign('FOREIGN KEY constraint failed', 'SQLITE_CONSTRAINT_FOREIGNKEY'))).toBe(false);
+  });
+});
