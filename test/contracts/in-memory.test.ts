@@ -1,0 +1,4 @@
+import { inMemoryHarness } from './harness';
+import { describePortContracts } from './suites';
+
+describePortContracts('in-memory', inMemoryHarness);
