@@ -1,0 +1,26 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/adapters/persistence/database';
+import { DIALECTS, freshDatabaseUrl } from '../support/databases';
+
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+
+describe.each(DIALECTS)('instances starting together on one new %s database', (dialect) => {
+  it('apply each migration exactly once, and all of them succeed', async () => {
+    const DATABASE_URL = await freshDatabaseUrl(dialect);
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL, LOG_LEVEL: 'silent' };
+    const outputs = await Promise.all([1, 2, 3, 4].map(() => run(process.execPath, [CLI, 'migrate', 'up'], { env })));
+    const applied = outputs.flatMap((o) => o.stdout.match(/applied \S+/g) ?? []);
+    expect(applied.sort()).toEqual(['applied 0001_initial', 'applied 0002_outbox']);
+    const handle = openDatabase(DATABASE_URL);
+    try {
+      const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
+      expect(rows.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_outbox']);
+    } finally {
+      await handle.close();
+    }
+  });
+});
