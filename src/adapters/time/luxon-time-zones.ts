@@ -16,40 +16,52 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
+/** One zone's Luxon data and what has been read from it, keyed by number so that a lookup builds no string. */
+interface ZoneEntry {
+  zone: IANAZone;
+  /** (local date) → the day's single offset in minutes, or null on a day with a transition. */
+  localDays: Map<string, number | null>;
+  /** UTC day since epoch → offset in minutes when constant over that day, else null. */
+  utcDays: Map<number, number | null>;
+  /** Hour since epoch → offset in minutes when constant over that hour, else null (only for days with a change). */
+  hours: Map<number, number | null>;
+}
+
 /**
  * Time zones from the IANA database through Luxon. All offsets come from Luxon's zone data; results are
- * memoised because availability asks for the same days and hours over and over.
+ * memoised per zone because listings and availability ask for the same days over and over.
  */
 export class LuxonTimeZones implements TimeZones {
-  private readonly zoneCache = new Map<string, IANAZone>();
-  /** (zone, date) → the day's single offset in minutes, or null on a day with a transition. */
-  private readonly dayOffsets = new Map<string, number | null>();
-  /** (zone, hour since epoch) → offset in minutes when constant over that hour, else null. */
-  private readonly hourOffsets = new Map<string, number | null>();
+  private readonly zones = new Map<string, ZoneEntry>();
 
   isValid(zone: string): boolean {
     return typeof zone === 'string' && zone.length <= 64 && IANAZone.isValidZone(zone);
   }
 
-  private zone(name: string): IANAZone {
-    return this.zoneCache.get(name) ?? boundedSet(this.zoneCache, name, IANAZone.create(name));
+  private entry(name: string): ZoneEntry {
+    let entry = this.zones.get(name);
+    if (!entry) {
+      entry = { zone: IANAZone.create(name), localDays: new Map(), utcDays: new Map(), hours: new Map() };
+      boundedSet(this.zones, name, entry);
+    }
+    return entry;
   }
 
-  private dayOffset(zone: IANAZone, date: string, naiveMidnight: number): number | null {
-    const key = `${zone.name}|${date}`;
-    const cached = this.dayOffsets.get(key);
+  private localDayOffset(entry: ZoneEntry, date: string, naiveMidnight: number): number | null {
+    const cached = entry.localDays.get(date);
     if (cached !== undefined) return cached;
     // A day with the same offset 14 h before its start and 14 h after its end has no transition in it.
-    const before = zone.offset(naiveMidnight - 14 * HOUR_MS);
-    const after = zone.offset(naiveMidnight + DAY_MS + 14 * HOUR_MS);
-    return boundedSet(this.dayOffsets, key, before === after ? before : null);
+    const before = entry.zone.offset(naiveMidnight - 14 * HOUR_MS);
+    const after = entry.zone.offset(naiveMidnight + DAY_MS + 14 * HOUR_MS);
+    return boundedSet(entry.localDays, date, before === after ? before : null);
   }
 
   toInstant(date: string, minuteOfDay: number, zoneName: string): number | null {
-    const zone = this.zone(zoneName);
+    const entry = this.entry(zoneName);
+    const zone = entry.zone;
     const naiveMidnight = Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10)));
     const naive = naiveMidnight + minuteOfDay * MINUTE_MS;
-    const steady = this.dayOffset(zone, date, naiveMidnight);
+    const steady = this.localDayOffset(entry, date, naiveMidnight);
     if (steady !== null) return naive - steady * MINUTE_MS;
     // A transition day: try the offsets in force before and after; a wall time is real when the zone agrees
     // with the offset we assumed. None agreeing means the time was skipped; two means it repeats (take the first).
@@ -60,19 +72,26 @@ export class LuxonTimeZones implements TimeZones {
     return candidates.length ? candidates[0] : null;
   }
 
-  private offsetAt(zone: IANAZone, instant: number): number {
-    const hour = Math.floor(instant / HOUR_MS);
-    const key = `${zone.name}|${hour}`;
-    let cached = this.hourOffsets.get(key);
-    if (cached === undefined) {
-      const start = zone.offset(hour * HOUR_MS);
-      cached = boundedSet(this.hourOffsets, key, start === zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? start : null);
+  /** The offset at an instant: from the UTC day when it has one offset throughout, else from the hour, else exact. */
+  private offsetAt(entry: ZoneEntry, instant: number): number {
+    const day = Math.floor(instant / DAY_MS);
+    let daily = entry.utcDays.get(day);
+    if (daily === undefined) {
+      const start = entry.zone.offset(day * DAY_MS);
+      daily = boundedSet(entry.utcDays, day, start === entry.zone.offset(day * DAY_MS + DAY_MS - 1) ? start : null);
     }
-    return cached ?? zone.offset(instant);
+    if (daily !== null) return daily;
+    const hour = Math.floor(instant / HOUR_MS);
+    let hourly = entry.hours.get(hour);
+    if (hourly === undefined) {
+      const start = entry.zone.offset(hour * HOUR_MS);
+      hourly = boundedSet(entry.hours, hour, start === entry.zone.offset(hour * HOUR_MS + HOUR_MS - 1) ? start : null);
+    }
+    return hourly ?? entry.zone.offset(instant);
   }
 
   toLocal(instant: number, zoneName: string): LocalReading {
-    const wall = new Date(instant + this.offsetAt(this.zone(zoneName), instant) * MINUTE_MS);
+    const wall = new Date(instant + this.offsetAt(this.entry(zoneName), instant) * MINUTE_MS);
     return {
       date: wall.toISOString().slice(0, 10),
       minute: wall.getUTCHours() * 60 + wall.getUTCMinutes(),
@@ -80,7 +99,7 @@ export class LuxonTimeZones implements TimeZones {
   }
 
   formatWithOffset(instant: number, zoneName: string): string {
-    const offset = this.offsetAt(this.zone(zoneName), instant);
+    const offset = this.offsetAt(this.entry(zoneName), instant);
     const wall = new Date(instant + offset * MINUTE_MS).toISOString().slice(0, 19);
     const abs = Math.abs(offset);
     return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
