@@ -219,9 +219,20 @@ describe.each(DIALECTS)('API keys and roles on %s', (dialect) => {
     });
   });
 
-  it('sets security headers', async () => {
-    const res = await t.app.inject({ method: 'GET', url: '/health' });
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  it('sets the same security headers on every response, refusals and unknown routes included', async () => {
+    const answers = [
+      await t.app.inject({ method: 'GET', url: '/health' }),
+      await t.app.inject({ method: 'GET', url: '/api/v1/providers' }),
+      await t.app.inject({ method: 'GET', url: '/no-such-route' }),
+      await t.app.inject({ method: 'POST', url: '/api/v1/bookings', headers: t.headers(), payload: { provider_id: 'x' } }),
+    ];
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 401, 404, 400]);
+    for (const res of answers) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
   });
 });

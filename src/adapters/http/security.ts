@@ -1,6 +1,6 @@
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { FastifyInstance, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import type Redis from 'ioredis';
 import { Actor } from '../../domain/actor';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
@@ -86,10 +86,30 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
   });
 }
 
-/** Security headers; the CSP admits exactly what Swagger UI needs on /docs. */
+/**
+ * The headers helmet sets with `options`, read once. They depend on nothing in the request, so building them
+ * per request (as @fastify/helmet does) would only cost time.
+ */
+export function helmetHeaders(options: Parameters<typeof helmet>[0]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader(name: string, value: string) {
+      headers[name.toLowerCase()] = value;
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  let failure: unknown;
+  helmet(options)({} as never, response as never, (error?: unknown) => (failure = error));
+  if (failure) throw failure;
+  return headers;
+}
+
+/** Security headers on every response; the CSP admits exactly what Swagger UI needs on /docs. */
 export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
   const swaggerCSP = (app as unknown as { swaggerCSP?: { script: string[]; style: string[] } }).swaggerCSP ?? { script: [], style: [] };
-  await app.register(fastifyHelmet, {
+  const headers = helmetHeaders({
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -101,5 +121,9 @@ export async function registerSecurityHeaders(app: FastifyInstance): Promise<voi
         frameAncestors: ["'none'"],
       },
     },
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
 }
