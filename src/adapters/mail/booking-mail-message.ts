@@ -45,8 +45,23 @@ function headline(mail: BookingMail, customer: string): string {
   }
 }
 
-/** Renders the message in plain words: provider, date, time with zone, duration, customer and booking id. */
-export function composeBookingMail(mail: BookingMail, options: { uidDomain?: string } = {}): BookingMailMessage {
+/** What the log shows of a message that was not sent: everything but the HTML and the attachment. */
+export interface BookingMailSummary {
+  to: string;
+  subject: string;
+  text: string;
+  calendarMethod: 'REQUEST' | 'CANCEL';
+}
+
+interface MailParts extends BookingMailSummary {
+  greeting: string;
+  lead: string;
+  rows: [string, string][];
+  closing: string;
+}
+
+/** The message in plain words: provider, date, time with zone, duration, customer and booking id. */
+function mailParts(mail: BookingMail): MailParts {
   const b = mail.booking;
   const customer = [b.customer_name, b.customer_email ? `<${b.customer_email}>` : null].filter(Boolean).join(' ') || 'a customer';
   const start = b.time.slice(0, 5);
@@ -66,28 +81,47 @@ export function composeBookingMail(mail: BookingMail, options: { uidDomain?: str
     rows.push(['Previously', `${longDate(oldDate)} at ${oldTime}`]);
   }
   if (b.notes) rows.push(['Notes', b.notes]);
-  const cancelled = mail.type === 'booking.cancelled';
-  const closing = cancelled
+  const closing = mail.type === 'booking.cancelled'
     ? 'The attached calendar file (booking.ics) removes it from your calendar.'
     : 'The attached calendar file (booking.ics) adds it to your calendar.';
   const greeting = mail.role === 'provider' ? mail.provider.name : (b.customer_name ?? 'there');
   const lead = headline(mail, customer);
-  const text = [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing, ''].join('\n');
-  const html = [
-    '<!doctype html><html><body style="font-family: sans-serif">',
-    `<p>Hello ${escapeHtml(greeting)},</p>`,
-    `<p>${escapeHtml(lead)}</p>`,
-    '<table cellpadding="4">',
-    ...rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
-    '</table>',
-    `<p>${escapeHtml(closing)}</p>`,
-    '</body></html>',
-  ].join('\n');
-  const invitation = invitationText(b, mail.provider, { stampedAt: mail.at, uidDomain: options.uidDomain });
   return {
     to: mail.to,
     subject: `${SUBJECTS[mail.type]}: ${mail.provider.name}, ${b.date} ${start} (${b.timezone})`,
-    text,
+    text: [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing, ''].join('\n'),
+    calendarMethod: b.status === 'cancelled' ? 'CANCEL' : 'REQUEST', // as the invitation's METHOD
+    greeting,
+    lead,
+    rows,
+    closing,
+  };
+}
+
+/** The message without its HTML and attachment, which cost most of the work of composing it. */
+export function summariseBookingMail(mail: BookingMail): BookingMailSummary {
+  const { to, subject, text, calendarMethod } = mailParts(mail);
+  return { to, subject, text, calendarMethod };
+}
+
+/** Renders the whole message: plain text, HTML and the iCalendar invitation. */
+export function composeBookingMail(mail: BookingMail, options: { uidDomain?: string } = {}): BookingMailMessage {
+  const parts = mailParts(mail);
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif">',
+    `<p>Hello ${escapeHtml(parts.greeting)},</p>`,
+    `<p>${escapeHtml(parts.lead)}</p>`,
+    '<table cellpadding="4">',
+    ...parts.rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
+    '</table>',
+    `<p>${escapeHtml(parts.closing)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  const invitation = invitationText(mail.booking, mail.provider, { stampedAt: mail.at, uidDomain: options.uidDomain });
+  return {
+    to: parts.to,
+    subject: parts.subject,
+    text: parts.text,
     html,
     calendar: { method: invitation.method, filename: 'booking.ics', content: invitation.text },
   };

@@ -1,6 +1,6 @@
 import { Logger } from '../../application/ports/logger';
 import { BookingMail, Mailer } from '../../application/ports/mailer';
-import { composeBookingMail } from './booking-mail-message';
+import { summariseBookingMail } from './booking-mail-message';
 
 /** With `SMTP_URL` unset, booking notifications go to the log instead of a mail server. */
 export class LogMailer implements Mailer {
@@ -10,9 +10,9 @@ export class LogMailer implements Mailer {
   ) {}
 
   async send(mail: BookingMail): Promise<void> {
-    const message = composeBookingMail(mail);
+    const message = summariseBookingMail(mail);
     this.logger.info(
-      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendar.method } },
+      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendarMethod } },
       'email not sent (SMTP_URL is unset): logged instead',
     );
   }
