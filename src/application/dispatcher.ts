@@ -5,7 +5,7 @@ import { BookingEvent } from './ports/booking-event-log';
 import { Clock } from './ports/clock';
 import { Logger } from './ports/logger';
 import { Mailer } from './ports/mailer';
-import { NewOutboxItem, Outbox, OutboxFanOut, OutboxItem } from './ports/outbox';
+import { AttemptRecord, NewOutboxItem, Outbox, OutboxFanOut, OutboxItem } from './ports/outbox';
 import { ProviderRepository } from './ports/provider-repository';
 import { WebhookRepository } from './ports/webhook-repository';
 import { WebhookSender } from './ports/webhook-sender';
@@ -69,6 +69,9 @@ export class Dispatcher {
   /** Set while stopping: the pass in progress ends after its current batch. */
   private halting = false;
   private pass: Promise<unknown> = Promise.resolve();
+  /** Attempts waiting to be recorded, and whether a write of earlier ones is under way. */
+  private readonly unrecorded: { item: OutboxItem; record: AttemptRecord; resolve(recorded: boolean): void; reject(error: unknown): void }[] = [];
+  private recording = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -174,7 +177,7 @@ export class Dispatcher {
     const attempt = item.attempts + 1;
     const nextAttemptAt = result.delivered || result.final ? null : nextAttemptAfterFailure(this.schedule, item.firstAttemptAt ?? now, attempt, now, this.random());
     const error = result.error === null ? null : result.error.slice(0, 500);
-    const recorded = await this.outbox.recordAttempt(item, { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt });
+    const recorded = await this.record(item, { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt });
     if (!recorded) this.logger.warn({ item: item.id }, 'outbox item claim expired before its attempt was recorded');
     if (result.delivered) return 'delivered';
     const details = { item: item.id, channel: item.channel, event: item.eventId, attempt, statusCode: result.statusCode, error };
@@ -206,6 +209,35 @@ export class Dispatcher {
       provider: { id: provider.id, name: provider.name, email: provider.email, timezone: provider.timezone },
     });
     return { delivered: true, statusCode: null, error: null };
+  }
+
+  /**
+   * Records an attempt. Attempts that finish while a write of earlier ones is under way are written together in
+   * the next transaction (a group commit): one commit for a burst of fast sends instead of one each, and no
+   * waiting when sends trickle in.
+   */
+  private record(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({ item, record, resolve, reject });
+      if (!this.recording) void this.writeRecords();
+    });
+  }
+
+  private async writeRecords(): Promise<void> {
+    this.recording = true;
+    try {
+      while (this.unrecorded.length > 0) {
+        const group = this.unrecorded.splice(0, this.batchSize);
+        try {
+          const recorded = await this.outbox.recordAttempts(group);
+          group.forEach((entry, i) => entry.resolve(recorded[i]));
+        } catch (error) {
+          for (const entry of group) entry.reject(error);
+        }
+      }
+    } finally {
+      this.recording = false;
+    }
   }
 
   private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {

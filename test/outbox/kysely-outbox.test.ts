@@ -42,6 +42,26 @@ describe.each(DIALECTS)('KyselyOutbox on %s', (dialect) => {
     expect(await outbox.stats()).toEqual({ pending: 2, retrying: 0, failed: 0 });
   });
 
+  it('records several attempts in one call, each only under its current claim', async () => {
+    const webhook = await webhooks.create({ url: 'http://93.184.216.34/', events: ['booking.created'], secret: 's'.repeat(32), createdAt: t.clock.now() });
+    const provider = await makeProvider(t);
+    for (const time of ['09:00', '10:00', '11:00']) await makeBooking(t, { provider_id: provider.id, date: '2027-12-25', time });
+    await fanOutAsWebhookItems(webhook.id);
+    const now = t.clock.now();
+    const items = await outbox.claimDue(now, 10, 30_000);
+    expect(items).toHaveLength(3);
+    const delivered = { at: now + 1, statusCode: 204, error: null, delivered: true, nextAttemptAt: null };
+    const lost = { ...items[1], claim: 'not-the-claim' };
+    expect(await outbox.recordAttempts([])).toEqual([]);
+    expect(await outbox.recordAttempts([items[0], lost, items[2]].map((item) => ({ item, record: delivered })))).toEqual([true, false, true]);
+    // The item whose claim was not presented is untouched: still pending, still claimed, no attempt written.
+    expect(await outbox.stats()).toEqual({ pending: 1, retrying: 0, failed: 0 });
+    expect((await outbox.attemptsOf(webhook.id, 10)).map((a) => a.eventId).sort()).toEqual([items[0].eventId, items[2].eventId].sort());
+    expect(await outbox.claimDue(now + 29_999, 10, 30_000)).toEqual([]);
+    expect(await outbox.recordAttempts([{ item: items[1], record: delivered }])).toEqual([true]);
+    expect(await outbox.stats()).toEqual({ pending: 0, retrying: 0, failed: 0 });
+  });
+
   it('claims due items for a lease, records attempts only under the current claim, and hides deleted webhooks', async () => {
     const webhook = await webhooks.create({ url: 'http://93.184.216.34/', events: ['booking.created'], secret: 's'.repeat(32), createdAt: t.clock.now() });
     const provider = await makeProvider(t);

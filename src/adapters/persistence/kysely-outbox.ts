@@ -156,39 +156,15 @@ export class KyselyOutbox implements Outbox {
   }
 
   async recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
-    const status = record.delivered ? 'delivered' : record.nextAttemptAt === null ? 'failed' : 'pending';
+    return (await this.recordAttempts([{ item, record }]))[0];
+  }
+
+  async recordAttempts(entries: readonly { item: OutboxItem; record: AttemptRecord }[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
     return this.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('outbox')
-        .set((eb) => ({
-          status,
-          attempts: eb('attempts', '+', 1),
-          next_attempt_at: record.nextAttemptAt,
-          first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(record.at)),
-          claim: null,
-          claimed_until: null,
-          last_status_code: record.statusCode,
-          last_error: record.error,
-          updated_at: record.at,
-        }))
-        .where('id', '=', item.id)
-        .where('claim', '=', item.claim)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) return false;
-      await trx
-        .insertInto('outbox_attempts')
-        .values({
-          outbox_id: item.id,
-          event_id: item.eventId,
-          webhook_id: item.channel === 'webhook' ? item.webhookId : null,
-          attempt: item.attempts + 1,
-          status_code: record.statusCode,
-          error: record.error,
-          at: record.at,
-          next_attempt_at: record.nextAttemptAt,
-        })
-        .execute();
-      return true;
+      const recorded: boolean[] = [];
+      for (const { item, record } of entries) recorded.push(await recordIn(trx, item, record));
+      return recorded;
     });
   }
 
@@ -226,4 +202,39 @@ export class KyselyOutbox implements Outbox {
     }
     return stats;
   }
+}
+
+async function recordIn(trx: Kysely<Database>, item: OutboxItem, record: AttemptRecord): Promise<boolean> {
+  const status = record.delivered ? 'delivered' : record.nextAttemptAt === null ? 'failed' : 'pending';
+  const updated = await trx
+    .updateTable('outbox')
+    .set((eb) => ({
+      status,
+      attempts: eb('attempts', '+', 1),
+      next_attempt_at: record.nextAttemptAt,
+      first_attempt_at: eb.fn.coalesce('first_attempt_at', eb.val(record.at)),
+      claim: null,
+      claimed_until: null,
+      last_status_code: record.statusCode,
+      last_error: record.error,
+      updated_at: record.at,
+    }))
+    .where('id', '=', item.id)
+    .where('claim', '=', item.claim)
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) return false;
+  await trx
+    .insertInto('outbox_attempts')
+    .values({
+      outbox_id: item.id,
+      event_id: item.eventId,
+      webhook_id: item.channel === 'webhook' ? item.webhookId : null,
+      attempt: item.attempts + 1,
+      status_code: record.statusCode,
+      error: record.error,
+      at: record.at,
+      next_attempt_at: record.nextAttemptAt,
+    })
+    .execute();
+  return true;
 }

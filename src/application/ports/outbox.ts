@@ -76,6 +76,8 @@ export interface Outbox {
   claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
   /** Records an attempt on a claimed item; false (and nothing written) when the claim was lost to another claimer. */
   recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean>;
+  /** `recordAttempt` for several items in one transaction; one answer per entry, in order. */
+  recordAttempts(entries: readonly { item: OutboxItem; record: AttemptRecord }[]): Promise<boolean[]>;
   /** A webhook's attempts, newest first. */
   attemptsOf(webhookId: number, limit: number): Promise<DeliveryAttempt[]>;
   stats(): Promise<OutboxStats>;
