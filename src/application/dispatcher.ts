@@ -46,6 +46,14 @@ interface SendResult {
   final?: boolean;
 }
 
+/**
+ * Lets waiting I/O (incoming requests) run. With a synchronous driver (SQLite) a pass is otherwise one long chain
+ * of resolved promises that holds the event loop for its whole length, and requests wait behind all of it.
+ */
+function yieldToRequests(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The body a webhook receives: the event as the pull feed shows it. */
 export function webhookPayload(event: BookingEvent): string {
   return JSON.stringify({ id: event.id, type: event.type, at: new Date(event.at).toISOString(), booking: event.booking, changes: event.changes });
@@ -139,6 +147,7 @@ export class Dispatcher {
     let enqueued = 0;
     for (;;) {
       const step = await this.outbox.fanOut((tx) => this.fanOutStep(tx));
+      await yieldToRequests();
       if (step === null) return enqueued;
       enqueued += step.enqueued;
       if (step.events < this.batchSize) return enqueued;
@@ -247,6 +256,7 @@ export class Dispatcher {
         const item = items[next];
         next += 1;
         await work(item);
+        await yieldToRequests();
       }
     });
     await Promise.all(lanes);
