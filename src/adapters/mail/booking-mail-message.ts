@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { BookingMail } from '../../application/ports/mailer';
 import { invitationText } from '../calendar/icalendar';
 
@@ -22,12 +21,19 @@ function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-function longDate(date: string): string {
-  return DateTime.fromISO(date, { zone: 'UTC' }).setLocale('en-GB').toFormat('cccc, d LLLL yyyy');
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** `2027-12-25` → `Saturday, 25 December 2027`. */
+export function longDate(date: string): string {
+  const [year, month, day] = [Number(date.slice(0, 4)), Number(date.slice(5, 7)), Number(date.slice(8, 10))];
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return `${WEEKDAYS[weekday]}, ${day} ${MONTHS[month - 1]} ${date.slice(0, 4)}`;
 }
 
-function offsetOf(instant: string, zone: string): string {
-  return `UTC${DateTime.fromISO(instant, { setZone: true }).setZone(zone).toFormat('ZZ')}`;
+/** The offset a booking's `starts_at` carries (it is written in the booking's own zone): `UTC+01:00`. */
+function offsetOf(startsAt: string): string {
+  return `UTC${startsAt.slice(19)}`;
 }
 
 function headline(mail: BookingMail, customer: string): string {
@@ -66,7 +72,7 @@ function mailParts(mail: BookingMail): MailParts {
   const customer = [b.customer_name, b.customer_email ? `<${b.customer_email}>` : null].filter(Boolean).join(' ') || 'a customer';
   const start = b.time.slice(0, 5);
   const end = b.end_time.slice(0, 5);
-  const zone = `${b.timezone} (${offsetOf(b.starts_at, b.timezone)})`;
+  const zone = `${b.timezone} (${offsetOf(b.starts_at)})`;
   const rows: [string, string][] = [
     ['Provider', mail.provider.name],
     ['Date', longDate(b.date)],
