@@ -178,6 +178,8 @@ describe('serve', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'booking service ready')).toMatchObject({ url: `http://127.0.0.1:${port}` });
     expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.route)).toEqual(['/health', '/api/v1/providers']);
+    // Logs are written asynchronously: the line logged just before the process exits still gets out.
+    expect(lines[lines.length - 1]).toMatchObject({ msg: 'shutting down: finishing in-flight requests', signal: 'SIGTERM' });
     expect(output()).not.toContain(TEST_ADMIN_KEY);
   });
 
