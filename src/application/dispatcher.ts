@@ -1,5 +1,6 @@
 import { BookingEventType } from '../domain/booking';
 import { DEFAULT_DELIVERY_SCHEDULE, DeliverySchedule, nextAttemptAfterFailure } from '../domain/delivery-schedule';
+import { Provider } from '../domain/provider';
 import { webhookWants } from '../domain/webhook';
 import { BookingEvent } from './ports/booking-event-log';
 import { Clock } from './ports/clock';
@@ -105,8 +106,11 @@ export class Dispatcher {
     // Each claimed item leaves the due set (delivered, or rescheduled into the future), so this ends.
     for (let round = 0; round < 1_000; round += 1) {
       const items = await this.outbox.claimDue(this.clock.now(), this.batchSize, this.leaseMs);
+      // The providers that the batch's emails are about, read once for the batch.
+      const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event.providerId);
+      const providers = mailed.length > 0 ? await this.providers.getMany(mailed) : new Map<number, Provider>();
       await this.inParallel(items, async (item) => {
-        const outcome = await this.attempt(item);
+        const outcome = await this.attempt(item, providers);
         summary.attempted += 1;
         summary[outcome] += 1;
       });
@@ -176,8 +180,8 @@ export class Dispatcher {
     return { events: events.length, enqueued: items.length };
   }
 
-  private async attempt(item: OutboxItem): Promise<'delivered' | 'retrying' | 'failed'> {
-    const result: SendResult = await this.send(item).catch((error: unknown) => ({
+  private async attempt(item: OutboxItem, providers: ReadonlyMap<number, Provider>): Promise<'delivered' | 'retrying' | 'failed'> {
+    const result: SendResult = await this.send(item, providers).catch((error: unknown) => ({
       delivered: false,
       statusCode: null,
       error: error instanceof Error ? error.message : String(error),
@@ -198,14 +202,14 @@ export class Dispatcher {
     return 'retrying';
   }
 
-  private async send(item: OutboxItem): Promise<SendResult> {
+  private async send(item: OutboxItem, providers: ReadonlyMap<number, Provider>): Promise<SendResult> {
     const event = item.event;
     if (item.channel === 'webhook') {
       const webhook = await this.webhooks.getById(item.webhookId);
       if (!webhook) return { delivered: false, statusCode: null, error: 'The webhook was deleted', final: true };
       return this.sender.send({ url: webhook.url, secret: webhook.secret, eventId: event.id, body: webhookPayload(event) });
     }
-    const provider = await this.providers.getById(event.providerId);
+    const provider = providers.get(event.providerId);
     if (!provider) return { delivered: false, statusCode: null, error: 'The provider no longer exists', final: true };
     await this.mailer.send({
       to: item.recipient,
@@ -221,9 +225,9 @@ export class Dispatcher {
   }
 
   /**
-   * Records an attempt. Attempts that finish while a write of earlier ones is under way are written together in
-   * the next transaction (a group commit): one commit for a burst of fast sends instead of one each, and no
-   * waiting when sends trickle in.
+   * Records an attempt. Attempts that finish in the same turn of the event loop, or while a write of earlier ones
+   * is under way, are written together in one transaction (a group commit): one commit for a burst of fast sends
+   * instead of one each, and no more than a turn of waiting when sends trickle in.
    */
   private record(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
@@ -236,6 +240,8 @@ export class Dispatcher {
     this.recording = true;
     try {
       while (this.unrecorded.length > 0) {
+        // One turn of the event loop first: the attempts that finish in this turn join the group.
+        await yieldToRequests();
         const group = this.unrecorded.splice(0, this.batchSize);
         try {
           const recorded = await this.outbox.recordAttempts(group);
@@ -255,8 +261,8 @@ export class Dispatcher {
       while (next < items.length) {
         const item = items[next];
         next += 1;
+        // Each attempt waits for its record, written after a turn of the event loop: waiting requests run then.
         await work(item);
-        await yieldToRequests();
       }
     });
     await Promise.all(lanes);

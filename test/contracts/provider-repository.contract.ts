@@ -29,6 +29,16 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
       expect(await h().repos.providers.getById(987_654_321)).toBeNull();
     });
 
+    it('getMany returns the providers that exist among the ids, by id, repeats and absent ones ignored', async () => {
+      const a = await h().repos.providers.create(aProvider().build());
+      const b = await h().repos.providers.create(aProvider().build());
+      const found = await h().repos.providers.getMany([b.id, 987_654_321, a.id, b.id]);
+      expect([...found.keys()].sort((x, y) => x - y)).toEqual([a.id, b.id].sort((x, y) => x - y));
+      expect(found.get(a.id)).toEqual(a);
+      expect(found.get(b.id)).toEqual(b);
+      expect((await h().repos.providers.getMany([])).size).toBe(0);
+    });
+
     it('refuses an email already taken, ignoring case, and stores nothing', async () => {
       const email = `${unique('Case')}@Example.com`;
       const first = await h().repos.providers.create(aProvider().withEmail(email).build());

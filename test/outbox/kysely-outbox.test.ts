@@ -58,8 +58,10 @@ describe.each(DIALECTS)('KyselyOutbox on %s', (dialect) => {
     expect(await outbox.stats()).toEqual({ pending: 1, retrying: 0, failed: 0 });
     expect((await outbox.attemptsOf(webhook.id, 10)).map((a) => a.eventId).sort()).toEqual([items[0].eventId, items[2].eventId].sort());
     expect(await outbox.claimDue(now + 29_999, 10, 30_000)).toEqual([]);
-    expect(await outbox.recordAttempts([{ item: items[1], record: delivered }])).toEqual([true]);
+    // The same report twice in one call: the first takes the claim, the second finds none.
+    expect(await outbox.recordAttempts([{ item: items[1], record: delivered }, { item: items[1], record: delivered }])).toEqual([true, false]);
     expect(await outbox.stats()).toEqual({ pending: 0, retrying: 0, failed: 0 });
+    expect(await outbox.attemptsOf(webhook.id, 10)).toHaveLength(3);
   });
 
   it('claims due items for a lease, records attempts only under the current claim, and hides deleted webhooks', async () => {

@@ -35,6 +35,15 @@ export class InMemoryProviderRepository implements ProviderRepository {
     return p ? { ...p } : null;
   }
 
+  async getMany(ids: readonly number[]): Promise<Map<number, Provider>> {
+    const found = new Map<number, Provider>();
+    for (const id of ids) {
+      const p = this.state.providers.get(id);
+      if (p) found.set(id, { ...p });
+    }
+    return found;
+  }
+
   async lockCalendar(id: number): Promise<Provider | null> {
     const p = this.state.providers.get(id);
     if (!p) return null;

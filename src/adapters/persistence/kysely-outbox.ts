@@ -161,9 +161,42 @@ export class KyselyOutbox implements Outbox {
 
   async recordAttempts(entries: readonly { item: OutboxItem; record: AttemptRecord }[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
+    // Entries under the same claim with the same outcome (a burst of deliveries in one millisecond) are written by
+    // one UPDATE, and every attempt row by one INSERT: a few statements per group instead of two per attempt.
+    const groups = new Map<string, { claim: string; record: AttemptRecord; ids: number[] }>();
+    const first = new Set<number>();
+    entries.forEach(({ item, record }) => {
+      if (first.has(item.id)) return; // the first report takes the claim; a repeat in the same call finds none
+      first.add(item.id);
+      const key = JSON.stringify([item.claim, record.at, record.statusCode, record.error, record.delivered, record.nextAttemptAt]);
+      const group = groups.get(key) ?? { claim: item.claim, record, ids: [] };
+      group.ids.push(item.id);
+      groups.set(key, group);
+    });
     return this.db.transaction().execute(async (trx) => {
-      const recorded: boolean[] = [];
-      for (const { item, record } of entries) recorded.push(await recordIn(trx, item, record));
+      const updated = new Set<number>();
+      for (const { claim, record, ids } of groups.values()) {
+        for (const row of await markAttempted(trx, ids, claim, record)) updated.add(row.id);
+      }
+      const counted = new Set<number>();
+      const recorded = entries.map(({ item }) => {
+        if (!updated.has(item.id) || counted.has(item.id)) return false;
+        counted.add(item.id);
+        return true;
+      });
+      const attempts = entries
+        .filter((_, i) => recorded[i])
+        .map(({ item, record }) => ({
+          outbox_id: item.id,
+          event_id: item.eventId,
+          webhook_id: item.channel === 'webhook' ? item.webhookId : null,
+          attempt: item.attempts + 1,
+          status_code: record.statusCode,
+          error: record.error,
+          at: record.at,
+          next_attempt_at: record.nextAttemptAt,
+        }));
+      if (attempts.length > 0) await trx.insertInto('outbox_attempts').values(attempts).execute();
       return recorded;
     });
   }
@@ -204,9 +237,10 @@ export class KyselyOutbox implements Outbox {
   }
 }
 
-async function recordIn(trx: Kysely<Database>, item: OutboxItem, record: AttemptRecord): Promise<boolean> {
+/** Marks the items among `ids` still held under `claim` as attempted with `record`; returns those it changed. */
+function markAttempted(trx: Kysely<Database>, ids: number[], claim: string, record: AttemptRecord): Promise<{ id: number }[]> {
   const status = record.delivered ? 'delivered' : record.nextAttemptAt === null ? 'failed' : 'pending';
-  const updated = await trx
+  return trx
     .updateTable('outbox')
     .set((eb) => ({
       status,
@@ -219,22 +253,8 @@ async function recordIn(trx: Kysely<Database>, item: OutboxItem, record: Attempt
       last_error: record.error,
       updated_at: record.at,
     }))
-    .where('id', '=', item.id)
-    .where('claim', '=', item.claim)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) === 0) return false;
-  await trx
-    .insertInto('outbox_attempts')
-    .values({
-      outbox_id: item.id,
-      event_id: item.eventId,
-      webhook_id: item.channel === 'webhook' ? item.webhookId : null,
-      attempt: item.attempts + 1,
-      status_code: record.statusCode,
-      error: record.error,
-      at: record.at,
-      next_attempt_at: record.nextAttemptAt,
-    })
+    .where('id', 'in', ids)
+    .where('claim', '=', claim)
+    .returning('id')
     .execute();
-  return true;
 }

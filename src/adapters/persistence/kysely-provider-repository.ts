@@ -50,6 +50,14 @@ export class KyselyProviderRepository implements ProviderRepository {
     return row ? toDomain(row) : null;
   }
 
+  async getMany(ids: readonly number[]): Promise<Map<number, Provider>> {
+    const found = new Map<number, Provider>();
+    if (ids.length === 0) return found;
+    const rows = await this.db.selectFrom('providers').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    for (const row of rows) found.set(row.id, toDomain(row));
+    return found;
+  }
+
   async lockCalendar(id: number): Promise<Provider | null> {
     // The UPDATE takes the provider's row lock for the rest of the transaction (Postgres), so every change to
     // one provider's calendar is serialised; on SQLite the transaction already holds the write lock.

@@ -14,6 +14,8 @@ export interface ProviderRepository {
   create(provider: NewProvider): Promise<Provider>;
   /** The provider, or null when there is none with that id. */
   getById(id: number): Promise<Provider | null>;
+  /** The providers among `ids` that exist, by id (one query however many ids). */
+  getMany(ids: readonly number[]): Promise<Map<number, Provider>>;
   /**
    * Locks the provider's calendar until the transaction ends, marks it changed (revision + 1) and returns it;
    * null when absent. Every change to a provider's bookings or schedule goes through this first.
