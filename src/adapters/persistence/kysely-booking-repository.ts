@@ -111,7 +111,9 @@ export class KyselyBookingRepository implements BookingRepository {
       .selectFrom('bookings')
       .select(['id', 'block_start', 'block_end'])
       .where('provider_id', '=', providerId)
-      .where('status', '=', 'active')
+      // A literal, not a bound value: SQLite prepares a statement again on every run when a bound value decides
+      // whether a partial index (here `bookings_active_span`) applies.
+      .where('status', '=', sql.lit('active'))
       .where('block_start', '>', from - MAX_BLOCK_MS)
       .where('block_start', '<', to)
       .where('block_end', '>', from);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kysely, Selectable } from 'kysely';
+import { Kysely, Selectable, sql } from 'kysely';
 import {
   AttemptRecord,
   DeliveryAttempt,
@@ -16,6 +16,12 @@ import { Capabilities } from './database';
 import { toDomain as eventFromRow } from './kysely-booking-event-log';
 import { KyselyWebhookRepository } from './kysely-webhook-repository';
 import { Database, OutboxRow } from './schema';
+
+/**
+ * The status the `outbox_due` partial index covers, written into the SQL rather than bound: SQLite prepares a
+ * statement again on every run when a bound value decides whether a partial index applies.
+ */
+const PENDING = sql.lit('pending');
 
 const CONSUMER = 'dispatcher';
 
@@ -116,7 +122,7 @@ export class KyselyOutbox implements Outbox {
     const due = await this.db
       .selectFrom('outbox')
       .select('id')
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .where('next_attempt_at', '<=', now)
       .limit(1)
       .executeTakeFirst();
@@ -126,7 +132,7 @@ export class KyselyOutbox implements Outbox {
       let due = trx
         .selectFrom('outbox')
         .select('id')
-        .where('status', '=', 'pending')
+        .where('status', '=', PENDING)
         .where('next_attempt_at', '<=', now)
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
         .where((eb) =>
