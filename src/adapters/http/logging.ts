@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
 import { FastifyPluginAsync, FastifyServerOptions, LogController } from 'fastify';
-import pino from 'pino';
+import { sharedStdout } from '../system/json-logger';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -86,9 +86,7 @@ export function loggerOptions(settings: LoggerSettings): FastifyServerOptions['l
   if (settings.pretty && prettyAvailable()) {
     return { ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } };
   }
-  // Written asynchronously: lines that pile up while a write is in flight go out together in one system call
-  // (pino flushes what is left when the process exits).
-  return { ...base, stream: pino.destination({ dest: 1, sync: false }) };
+  return { ...base, stream: sharedStdout() };
 }
 
 /** Echoes the request id in X-Request-Id and logs one line per request when it completes. */
