@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addDays } from '../src/domain/local-date';
+import { DispatchResult, measureDispatch } from './dispatch';
 import { loadDataset, measureDatasets, SCALE_QUERIES, ScaleResult, TARGET_QUERIES } from './scale';
 import { BENCH_ZONES, BOOKING_COLUMNS, layoutRows, PROVIDER_COLUMNS, providerRow } from './support/data';
 import { DatabaseFactory, DatabaseKind, kindOf, migrate, openBulkWriter } from './support/databases';
@@ -34,7 +35,7 @@ function envList<T extends string>(name: string, allowed: readonly T[]): T[] {
   return list as T[];
 }
 
-const PARTS = ['throughput', 'ready', 'scale'] as const;
+const PARTS = ['throughput', 'ready', 'dispatch', 'scale'] as const;
 type Part = (typeof PARTS)[number];
 
 function settings() {
@@ -52,6 +53,8 @@ function settings() {
     scaleRef: envNumber('BENCH_SCALE_REF', Math.min(10_000, Math.max(100, Math.round(scale / 10))), 100),
     iterations: envNumber('BENCH_ITERATIONS', quick ? 50 : 200),
     readyRuns: envNumber('BENCH_READY_RUNS', 5),
+    dispatchEmails: envNumber('BENCH_DISPATCH_EMAILS', quick ? 1000 : 4000),
+    dispatchPasses: envNumber('BENCH_DISPATCH_PASSES', 3),
     /** A directory: the servers of the throughput part run with `node --cpu-prof` and write their profiles there. */
     cpuProfDir: process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null,
     databases: envList<DatabaseKind>('BENCH_DATABASES', ['sqlite', 'postgres']),
@@ -373,6 +376,7 @@ async function main(): Promise<void> {
 
   const rows: ThroughputRow[] = [];
   let ready: number[] = [];
+  const dispatch: DispatchResult[] = [];
   const pairs: { small: ScaleResult; large: ScaleResult }[] = [];
   try {
     if (s.databases.includes('postgres')) log(`postgres: ${process.env.DATABASE_URL ? 'the server at DATABASE_URL (fresh databases)' : 'embedded, started for this run'}`);
@@ -381,6 +385,10 @@ async function main(): Promise<void> {
       log(`\n[start to ready] service on a fresh SQLite file, ${s.readyRuns} runs`);
       ready = await runStartToReady(factory, s, workDir);
       log(`  ${ready.map((t) => `${fmt(t)} ms`).join(', ')}`);
+    }
+    if (s.parts.includes('dispatch')) {
+      log(`\n[dispatch] bookings through the use cases, then one outbox pass emails them (to the log); ${s.dispatchPasses} passes of ${fmt(s.dispatchEmails)}`);
+      for (const kind of s.databases) dispatch.push(await measureDispatch(factory, kind, s.dispatchEmails, s.dispatchPasses, workDir));
     }
     if (s.parts.includes('scale')) {
       log(`\n[scale] bulk load, then the use cases in process (createService from dist/src/main.js, admin actor), datasets taking turns`);
@@ -411,6 +419,11 @@ async function main(): Promise<void> {
     log('');
   }
   if (ready.length) log(`Start to ready (service, SQLite, spawn until GET /ready is 200): median ${fmt(median(ready))} ms of ${ready.length}\n`);
+  if (dispatch.length) {
+    log(`Outbox dispatch (in process, one pass per ${fmt(s.dispatchEmails)} new bookings, each emailing its provider; medians of ${s.dispatchPasses} passes)`);
+    log(table(['database', 'CPU µs per email', 'pass ms'], dispatch.map((d) => [d.kind, fmt(d.cpuMicrosPerEmail), fmt(d.wallMs)]), 1));
+    log('');
+  }
   if (pairs.length) {
     log(`Scale: median latency in process over ${s.iterations} calls; ${pairs.map((p) => `${p.large.kind} target provider ${fmt(p.small.targetBookings)} / ${fmt(p.large.targetBookings)} bookings`).join('; ')}`);
     log(scaleTable(pairs));
@@ -425,7 +438,7 @@ async function main(): Promise<void> {
   const resultsDir = resolve(__dirname, '../../bench/results');
   mkdirSync(resultsDir, { recursive: true });
   const file = join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine: machine(), settings: s, throughput: rows, startToReadyMs: ready, scale: pairs, checks }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine: machine(), settings: s, throughput: rows, startToReadyMs: ready, dispatch, scale: pairs, checks }, null, 2));
   log(`\nresults: ${file}`);
 }
 
