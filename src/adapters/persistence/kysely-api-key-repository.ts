@@ -3,6 +3,7 @@ import { ApiKeyRepository, NewApiKey } from '../../application/ports/api-key-rep
 import { Role } from '../../domain/actor';
 import { ApiKey } from '../../domain/api-key';
 import { Capabilities } from './database';
+import { PreparedQuery } from './prepared-query';
 import { ApiKeyRow, Database } from './schema';
 
 function toDomain(row: Omit<Selectable<ApiKeyRow>, 'key_hash'>): ApiKey {
@@ -22,6 +23,10 @@ const KEYRING_LOCK = 0x6b657973;
 
 const PUBLIC_COLUMNS = ['id', 'name', 'role', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'] as const;
 
+const keyByHash = new PreparedQuery((db, v: { keyHash: string }) =>
+  db.selectFrom('api_keys').select(PUBLIC_COLUMNS).where('key_hash', '=', v.keyHash),
+);
+
 export class KyselyApiKeyRepository implements ApiKeyRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -38,7 +43,7 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
   }
 
   async findByHash(keyHash: string): Promise<ApiKey | null> {
-    const row = await this.db.selectFrom('api_keys').select(PUBLIC_COLUMNS).where('key_hash', '=', keyHash).executeTakeFirst();
+    const row = await keyByHash.first(this.db, { keyHash });
     return row ? toDomain(row) : null;
   }
 

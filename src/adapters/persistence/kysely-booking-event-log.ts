@@ -2,7 +2,26 @@ import { Kysely, Selectable, sql } from 'kysely';
 import { BookingEvent, BookingEventLog, NewBookingEvent } from '../../application/ports/booking-event-log';
 import { BookingEventType } from '../../domain/booking';
 import { Capabilities } from './database';
+import { PreparedQuery } from './prepared-query';
 import { BookingEventRow, Database } from './schema';
+
+type EventValues = Omit<Selectable<BookingEventRow>, 'id'>;
+
+const insertEvent = new PreparedQuery((db, v: EventValues) =>
+  db
+    .insertInto('booking_events')
+    .values({
+      booking_id: v.booking_id,
+      provider_id: v.provider_id,
+      booking_owner: v.booking_owner,
+      type: v.type,
+      at: v.at,
+      actor: v.actor,
+      changes: v.changes,
+      booking: v.booking,
+    })
+    .returningAll(),
+);
 
 /** Advisory lock key ("book") that orders event inserts by commit on Postgres. */
 export const EVENT_ORDER_LOCK = 0x626f6f6b;
@@ -33,21 +52,17 @@ export class KyselyBookingEventLog implements BookingEventLog {
       // before id 6 and skip 6 for ever. Held until commit, so ids become visible in order.
       await sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(this.db);
     }
-    const row = await this.db
-      .insertInto('booking_events')
-      .values({
-        booking_id: event.bookingId,
-        provider_id: event.providerId,
-        booking_owner: event.bookingOwner,
-        type: event.type,
-        at: event.at,
-        actor: event.actor,
-        changes: JSON.stringify(event.changes),
-        booking: JSON.stringify(event.booking),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toDomain(row);
+    const row = await insertEvent.first(this.db, {
+      booking_id: event.bookingId,
+      provider_id: event.providerId,
+      booking_owner: event.bookingOwner,
+      type: event.type,
+      at: event.at,
+      actor: event.actor,
+      changes: JSON.stringify(event.changes),
+      booking: JSON.stringify(event.booking),
+    });
+    return toDomain(row!);
   }
 
   async listAfter(afterId: number, limit: number, owner?: number): Promise<BookingEvent[]> {

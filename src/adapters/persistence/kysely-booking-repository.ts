@@ -5,6 +5,7 @@ import { instantRangeOfDates, MAX_BLOCK_MS, OccupiedSpan } from '../../domain/bo
 import { SlotUnavailableError, VersionMismatchError } from '../../domain/errors';
 import { Capabilities } from './database';
 import { isOverlapViolation } from './kysely-errors';
+import { PreparedQuery } from './prepared-query';
 import { BookingRow, Database } from './schema';
 
 function toDomain(row: Selectable<BookingRow>): Booking {
@@ -57,6 +58,83 @@ export function toRow(b: NewBooking): Insertable<BookingRow> {
   };
 }
 
+const insertBooking = new PreparedQuery((db, b: NewBooking) => db.insertInto('bookings').values(toRow(b)).returningAll());
+
+const bookingById = new PreparedQuery((db, v: { id: number }) => db.selectFrom('bookings').selectAll().where('id', '=', v.id));
+
+interface SpanQuery {
+  providerId: number;
+  from: number;
+  to: number;
+  /** `from - MAX_BLOCK_MS`: the lower bound on block_start keeps the query an index range scan. */
+  lowest: number;
+  excludeId?: number;
+}
+
+function occupiedQuery(excluding: boolean) {
+  return new PreparedQuery((db, v: SpanQuery) => {
+    let query = db
+      .selectFrom('bookings')
+      .select(['id', 'block_start', 'block_end'])
+      .where('provider_id', '=', v.providerId)
+      // A literal, not a bound value: SQLite prepares a statement again on every run when a bound value decides
+      // whether a partial index (here `bookings_active_span`) applies.
+      .where('status', '=', sql.lit('active'))
+      .where('block_start', '>', v.lowest)
+      .where('block_start', '<', v.to)
+      .where('block_end', '>', v.from);
+    if (excluding) query = query.where('id', '<>', v.excludeId!);
+    return query.orderBy('block_start');
+  });
+}
+
+const occupied = occupiedQuery(false);
+const occupiedExcluding = occupiedQuery(true);
+
+interface ListValues {
+  providerId?: number;
+  createdBy?: number;
+  status?: string;
+  fromDate?: string;
+  fromInstant?: number;
+  toDate?: string;
+  toInstant?: number;
+  afterStartsAt?: number;
+  afterId?: number;
+  limit: number;
+}
+
+/** One prepared list query per combination of filters (the filters present change the SQL). */
+const listQueries = new Map<number, PreparedQuery<ListValues, Selectable<BookingRow>>>();
+
+function listQuery(q: BookingQuery): PreparedQuery<ListValues, Selectable<BookingRow>> {
+  const has = {
+    provider: q.providerId !== undefined,
+    owner: q.createdBy !== undefined,
+    status: q.status !== 'all',
+    from: q.fromDate !== undefined,
+    to: q.toDate !== undefined,
+    after: q.after !== undefined,
+  };
+  const shape = Object.values(has).reduce((bits, on, i) => bits | (on ? 1 << i : 0), 0);
+  let prepared = listQueries.get(shape);
+  if (!prepared) {
+    prepared = new PreparedQuery((db, v: ListValues) => {
+      let query = db.selectFrom('bookings').selectAll();
+      if (has.provider) query = query.where('provider_id', '=', v.providerId!);
+      if (has.owner) query = query.where('created_by', '=', v.createdBy!);
+      if (has.status) query = query.where('status', '=', v.status!);
+      // Local dates are filtered exactly on `date`; the instant bounds around them let the index do the work.
+      if (has.from) query = query.where('date', '>=', v.fromDate!).where('starts_at', '>=', v.fromInstant!);
+      if (has.to) query = query.where('date', '<=', v.toDate!).where('starts_at', '<', v.toInstant!);
+      if (has.after) query = query.where(sql<boolean>`(starts_at, id) > (${v.afterStartsAt}, ${v.afterId})`);
+      return query.orderBy('starts_at').orderBy('id').limit(v.limit);
+    });
+    listQueries.set(shape, prepared);
+  }
+  return prepared;
+}
+
 export class KyselyBookingRepository implements BookingRepository {
   constructor(
     private readonly db: Kysely<Database>,
@@ -65,8 +143,8 @@ export class KyselyBookingRepository implements BookingRepository {
 
   async insert(booking: NewBooking): Promise<Booking> {
     try {
-      const row = await this.db.insertInto('bookings').values(toRow(booking)).returningAll().executeTakeFirstOrThrow();
-      return toDomain(row);
+      const row = await insertBooking.first(this.db, booking);
+      return toDomain(row!);
     } catch (error) {
       if (isOverlapViolation(error)) throw new SlotUnavailableError();
       throw error;
@@ -74,7 +152,7 @@ export class KyselyBookingRepository implements BookingRepository {
   }
 
   async getById(id: number): Promise<Booking | null> {
-    const row = await this.db.selectFrom('bookings').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await bookingById.first(this.db, { id });
     return row ? toDomain(row) : null;
   }
 
@@ -105,37 +183,25 @@ export class KyselyBookingRepository implements BookingRepository {
   }
 
   async findOccupied(providerId: number, from: number, to: number, excludeId?: number): Promise<OccupiedSpan[]> {
-    // The lower bound on block_start keeps this an index range scan on (provider_id, block_start):
-    // no widened span is longer than MAX_BLOCK_MS.
-    let query = this.db
-      .selectFrom('bookings')
-      .select(['id', 'block_start', 'block_end'])
-      .where('provider_id', '=', providerId)
-      // A literal, not a bound value: SQLite prepares a statement again on every run when a bound value decides
-      // whether a partial index (here `bookings_active_span`) applies.
-      .where('status', '=', sql.lit('active'))
-      .where('block_start', '>', from - MAX_BLOCK_MS)
-      .where('block_start', '<', to)
-      .where('block_end', '>', from);
-    if (excludeId !== undefined) query = query.where('id', '<>', excludeId);
-    const rows = await query.orderBy('block_start').execute();
+    // No widened span is longer than MAX_BLOCK_MS.
+    const values = { providerId, from, to, lowest: from - MAX_BLOCK_MS, excludeId };
+    const rows = await (excludeId === undefined ? occupied : occupiedExcluding).all(this.db, values);
     return rows.map((r) => ({ id: r.id, blockStart: r.block_start, blockEnd: r.block_end }));
   }
 
   async list(q: BookingQuery): Promise<Booking[]> {
-    let query = this.db.selectFrom('bookings').selectAll();
-    if (q.providerId !== undefined) query = query.where('provider_id', '=', q.providerId);
-    if (q.createdBy !== undefined) query = query.where('created_by', '=', q.createdBy);
-    if (q.status !== 'all') query = query.where('status', '=', q.status);
-    // Local dates are filtered exactly on `date`; the instant bounds around them let the index do the work.
-    if (q.fromDate !== undefined) {
-      query = query.where('date', '>=', q.fromDate).where('starts_at', '>=', instantRangeOfDates(q.fromDate, q.fromDate).start);
-    }
-    if (q.toDate !== undefined) {
-      query = query.where('date', '<=', q.toDate).where('starts_at', '<', instantRangeOfDates(q.toDate, q.toDate).end);
-    }
-    if (q.after) query = query.where(sql<boolean>`(starts_at, id) > (${q.after.startsAt}, ${q.after.id})`);
-    const rows = await query.orderBy('starts_at').orderBy('id').limit(q.limit).execute();
+    const rows = await listQuery(q).all(this.db, {
+      providerId: q.providerId,
+      createdBy: q.createdBy,
+      status: q.status,
+      fromDate: q.fromDate,
+      fromInstant: q.fromDate === undefined ? undefined : instantRangeOfDates(q.fromDate, q.fromDate).start,
+      toDate: q.toDate,
+      toInstant: q.toDate === undefined ? undefined : instantRangeOfDates(q.toDate, q.toDate).end,
+      afterStartsAt: q.after?.startsAt,
+      afterId: q.after?.id,
+      limit: q.limit,
+    });
     return rows.map(toDomain);
   }
 }

@@ -4,6 +4,7 @@ import { EmailTakenError } from '../../domain/errors';
 import { Provider } from '../../domain/provider';
 import { Database, ProviderRow } from './schema';
 import { isUniqueViolation } from './kysely-errors';
+import { PreparedQuery } from './prepared-query';
 
 function toDomain(row: Selectable<ProviderRow>): Provider {
   return {
@@ -18,6 +19,14 @@ function toDomain(row: Selectable<ProviderRow>): Provider {
     updatedAt: row.updated_at,
   };
 }
+
+const lockCalendar = new PreparedQuery((db, v: { id: number }) =>
+  db
+    .updateTable('providers')
+    .set({ revision: sql`revision + 1` })
+    .where('id', '=', v.id)
+    .returningAll(),
+);
 
 export class KyselyProviderRepository implements ProviderRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -61,12 +70,7 @@ export class KyselyProviderRepository implements ProviderRepository {
   async lockCalendar(id: number): Promise<Provider | null> {
     // The UPDATE takes the provider's row lock for the rest of the transaction (Postgres), so every change to
     // one provider's calendar is serialised; on SQLite the transaction already holds the write lock.
-    const row = await this.db
-      .updateTable('providers')
-      .set({ revision: sql`revision + 1` })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await lockCalendar.first(this.db, { id });
     return row ? toDomain(row) : null;
   }
 

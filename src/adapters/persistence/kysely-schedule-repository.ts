@@ -1,13 +1,18 @@
 import { Kysely } from 'kysely';
 import { ScheduleRepository } from '../../application/ports/schedule-repository';
 import { Schedule, ScheduleProps } from '../../domain/schedule';
+import { PreparedQuery } from './prepared-query';
 import { Database } from './schema';
+
+const scheduleOf = new PreparedQuery((db, v: { providerId: number }) =>
+  db.selectFrom('schedules').select('definition').where('provider_id', '=', v.providerId),
+);
 
 export class KyselyScheduleRepository implements ScheduleRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(providerId: number): Promise<Schedule | null> {
-    const row = await this.db.selectFrom('schedules').select('definition').where('provider_id', '=', providerId).executeTakeFirst();
+    const row = await scheduleOf.first(this.db, { providerId });
     return row ? Schedule.fromProps(JSON.parse(row.definition) as ScheduleProps) : null;
   }
 

@@ -1,0 +1,52 @@
+import { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { Database } from './schema';
+
+/** Stands, in a query built once, for the value of `name` supplied at each run. */
+class Slot {
+  constructor(readonly name: string) {}
+}
+
+/** An object whose every property reads as the slot of that name. */
+const SLOTS: Record<string, unknown> = new Proxy({}, { get: (_target, name) => (typeof name === 'string' ? new Slot(name) : undefined) });
+
+/**
+ * A query of fixed shape, built with Kysely and compiled once per dialect, then run with new values. Kysely builds
+ * and compiles a statement's tree on every call, which on the hottest paths costs more than SQLite takes to run
+ * the statement; a prepared query keeps the SQL where it is written (in the repository, with Kysely's types) and
+ * pays that cost once.
+ *
+ * `build` receives stand-ins for the run's values and must use each only as a value (`where('id', '=', v.id)`,
+ * `values({ name: v.name })`): every property it reads becomes a parameter, filled from the run's value of the
+ * same name (`undefined` becomes NULL). What changes the SQL text itself (optional filters, list lengths) does not
+ * belong here: give each shape its own prepared query.
+ */
+export class PreparedQuery<P extends object, R> {
+  readonly #compiled = new WeakMap<object, CompiledQuery<R>>();
+
+  constructor(private readonly build: (db: Kysely<Database>, values: P) => Compilable<R>) {}
+
+  execute(db: Kysely<Database>, values: P): Promise<QueryResult<R>> {
+    // Compiled SQL depends only on the dialect; a transaction shares its database's adapter.
+    const adapter = db.getExecutor().adapter;
+    let compiled = this.#compiled.get(adapter);
+    if (!compiled) {
+      compiled = this.build(db, SLOTS as P).compile();
+      this.#compiled.set(adapter, compiled);
+    }
+    const template = compiled.parameters;
+    const parameters = new Array<unknown>(template.length);
+    for (let i = 0; i < template.length; i++) {
+      const p = template[i];
+      parameters[i] = p instanceof Slot ? ((values as Record<string, unknown>)[p.name] ?? null) : p;
+    }
+    return db.executeQuery<R>({ sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, parameters });
+  }
+
+  async first(db: Kysely<Database>, values: P): Promise<R | undefined> {
+    return (await this.execute(db, values)).rows[0];
+  }
+
+  async all(db: Kysely<Database>, values: P): Promise<R[]> {
+    return (await this.execute(db, values)).rows;
+  }
+}
