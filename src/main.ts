@@ -165,6 +165,7 @@ function wire(c: DependencyContainer, handle: DatabaseHandle, options: ServiceOp
       zones: zones(),
       secrets: secrets(),
       idempotency: c.resolve<IdempotentExecution>(TOKENS.Idempotency),
+      keyRevocations: handle.keyRevocations,
     }),
     createWebhook: new CreateWebhook(webhooks(), c.resolve<WebhookUrlPolicy>(OUTBOX_TOKENS.WebhookUrlPolicy), clock(), secrets()),
     listWebhooks: new ListWebhooks(webhooks()),

@@ -1,3 +1,4 @@
+import { LocalKeyRevocations } from '../../src/adapters/in-memory/local-key-revocations';
 import { InMemoryState } from '../../src/adapters/in-memory/in-memory-state';
 import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-memory/in-memory-unit-of-work';
 import { NodeCryptoSecrets } from '../../src/adapters/system/node-crypto-secrets';
@@ -48,7 +49,7 @@ export function createInMemoryService(options: { now?: string | number } = {}): 
     clock,
     zones,
     uow,
-    ...createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency }),
+    ...createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations: new LocalKeyRevocations() }),
     tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, idempotency),
   };
 }

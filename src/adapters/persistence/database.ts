@@ -13,6 +13,8 @@ import {
   SqliteDriver,
 } from 'kysely';
 import type pg from 'pg';
+import { KeyRevocations } from '../../application/ports/key-revocations';
+import { PostgresKeyRevocations } from './postgres-key-revocations';
 import { Database } from './schema';
 
 export type DialectName = 'postgres' | 'sqlite';
@@ -33,6 +35,8 @@ export interface DatabaseHandle {
   describe: string;
   /** Ends the pool or closes the SQLite file. */
   close(): Promise<void>;
+  /** Revocations of API keys by any process on this database, so that authentication may keep keys it read. */
+  keyRevocations: KeyRevocations;
   /** Live pool figures for metrics; zeros on SQLite. */
   poolStats(): { total: number; idle: number; waiting: number };
 }
@@ -96,6 +100,40 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfi
   } as SqliteDialectConfig['database'];
 }
 
+/**
+ * Revocations on SQLite. `PRAGMA data_version` changes when another connection (another process: an instance
+ * sharing the file, the command-line tool) commits to the file; this process's own revocations are reported by
+ * the use case. Any outside commit drops every key kept, which is exact and costs one cheap read per request.
+ */
+class SqliteKeyRevocations implements KeyRevocations {
+  private readonly dataVersion: SqliteDatabase.Statement;
+  private seen: unknown;
+  private counter = 0;
+
+  constructor(sqlite: SqliteDatabase.Database) {
+    this.dataVersion = sqlite.prepare('pragma data_version').pluck();
+    this.seen = this.dataVersion.get();
+  }
+
+  generation(): number | null {
+    let version: unknown;
+    try {
+      version = this.dataVersion.get();
+    } catch {
+      return null; // closed
+    }
+    if (version !== this.seen) {
+      this.seen = version;
+      this.counter++;
+    }
+    return this.counter;
+  }
+
+  revokedHere(): void {
+    this.counter++;
+  }
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
@@ -121,12 +159,17 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     });
     const parsed = new URL(url);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const keyRevocations = new PostgresKeyRevocations(url);
     return {
       db,
       capabilities: { dialect: 'postgres', rowLocks: true, serializeEventIds: true },
       describe: `postgres ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
+      keyRevocations,
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      close: () => db.destroy(),
+      close: async () => {
+        await keyRevocations.close();
+        await db.destroy();
+      },
     };
   }
   const path = parseSqliteUrl(url);
@@ -141,6 +184,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false, serializeEventIds: false },
     describe: `sqlite ${path}`,
+    keyRevocations: new SqliteKeyRevocations(sqlite),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: () => db.destroy(),
   };

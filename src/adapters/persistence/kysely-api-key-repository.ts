@@ -3,6 +3,7 @@ import { ApiKeyRepository, NewApiKey } from '../../application/ports/api-key-rep
 import { Role } from '../../domain/actor';
 import { ApiKey } from '../../domain/api-key';
 import { Capabilities } from './database';
+import { KEY_REVOKED_CHANNEL } from './postgres-key-revocations';
 import { PreparedQuery } from './prepared-query';
 import { ApiKeyRow, Database } from './schema';
 
@@ -71,6 +72,8 @@ export class KyselyApiKeyRepository implements ApiKeyRepository {
 
   async revoke(id: number, at: number): Promise<void> {
     await this.db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    // Every instance drops the keys it kept when this commits (SQLite's other processes see the file change).
+    if (this.capabilities.dialect === 'postgres') await sql`select pg_notify(${KEY_REVOKED_CHANNEL}, ${String(id)})`.execute(this.db);
   }
 
   async touch(id: number, at: number): Promise<void> {

@@ -3,6 +3,7 @@ import { ApiKey, isKeyActive, validateNewKey } from '../../domain/api-key';
 import { LastAdminKeyError, NotFoundError, UnauthenticatedError, ValidationError } from '../../domain/errors';
 import { requireAdmin } from '../access';
 import { Clock } from '../ports/clock';
+import { KeyRevocations } from '../ports/key-revocations';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 
@@ -58,6 +59,7 @@ export class RevokeApiKey {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
+    private readonly revocations?: KeyRevocations,
   ) {}
 
   /** Revokes a key (again is a no-op); the last active admin key cannot be revoked. */
@@ -73,30 +75,70 @@ export class RevokeApiKey {
       }
       await repos.apiKeys.revoke(key.id, now);
     });
+    // Committed: keys this process has kept are read again (other processes learn it from the store's signal).
+    this.revocations?.revokedHere();
   }
 }
 
 const TOUCH_EVERY_MS = 60_000;
+/** How long a key read from the store is trusted without a revocation signal (bounds rows changed by hand). */
+export const KEY_CACHE_TTL_MS = 10_000;
+const KEY_CACHE_LIMIT = 10_000;
+
+interface KeyReading {
+  key: ApiKey;
+  generation: number | null;
+  readAt: number;
+  /** When this process last recorded the key's use. */
+  touchedAt: number | null;
+}
 
 export class Authenticate {
+  /** Keys by hash, kept while no revocation has happened anywhere since they were read (and for at most the TTL). */
+  private readonly cache = new Map<string, KeyReading>();
+
   constructor(
     private readonly store: Repositories,
     private readonly clock: Clock,
     private readonly secrets: Secrets,
+    private readonly revocations?: KeyRevocations,
   ) {}
 
   /** The caller behind a presented secret; missing, unknown, expired and revoked keys are all UNAUTHENTICATED. */
   async execute(input: { secret: string | undefined }): Promise<Actor> {
     const secret = input.secret;
     if (!secret || secret.length > 512) throw new UnauthenticatedError();
-    const key = await this.store.apiKeys.findByHash(this.secrets.hash(secret));
+    const hash = this.secrets.hash(secret);
     const now = this.clock.now();
-    if (!key || !isKeyActive(key, now)) throw new UnauthenticatedError();
-    if (key.lastUsedAt === null || now - key.lastUsedAt >= TOUCH_EVERY_MS) {
+    const reading = await this.lookUp(hash, now);
+    if (!reading || !isKeyActive(reading.key, now)) throw new UnauthenticatedError();
+    const key = reading.key;
+    const lastUsedAt = reading.touchedAt ?? key.lastUsedAt;
+    if (lastUsedAt === null || now - lastUsedAt >= TOUCH_EVERY_MS) {
       // Recorded at most once a minute per key, and off the request's path.
+      reading.touchedAt = now;
       void this.store.apiKeys.touch(key.id, now).catch(() => undefined);
     }
     return { keyId: key.id, role: key.role };
+  }
+
+  private async lookUp(hash: string, now: number): Promise<KeyReading | null> {
+    // Read before the store: a revocation committed after this point changes the generation, so what the store
+    // answers below is never kept past it.
+    const generation = this.revocations?.generation() ?? null;
+    const cached = generation === null ? undefined : this.cache.get(hash);
+    if (cached && cached.generation === generation && now - cached.readAt < KEY_CACHE_TTL_MS) return cached;
+    const key = await this.store.apiKeys.findByHash(hash);
+    if (!key) {
+      this.cache.delete(hash);
+      return null;
+    }
+    const reading: KeyReading = { key, generation, readAt: now, touchedAt: cached?.touchedAt ?? null };
+    if (generation !== null) {
+      if (this.cache.size >= KEY_CACHE_LIMIT) this.cache.clear();
+      this.cache.set(hash, reading);
+    }
+    return reading;
   }
 }
 

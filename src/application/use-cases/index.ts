@@ -1,6 +1,7 @@
 import { TimeZones } from '../../domain/time-zones';
 import { IdempotentExecution } from '../idempotency';
 import { Clock } from '../ports/clock';
+import { KeyRevocations } from '../ports/key-revocations';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { Authenticate, CreateApiKey, EnsureBootstrapKey, ListApiKeys, RevokeApiKey } from './api-keys';
@@ -57,12 +58,14 @@ export interface CalendarPorts {
   zones: TimeZones;
   secrets: Secrets;
   idempotency: IdempotentExecution;
+  /** Lets authentication keep keys it has read; without it every request reads its key from the store. */
+  keyRevocations?: KeyRevocations;
 }
 
 export type CalendarUseCases = Omit<UseCases, 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
 
 /** Builds every use case that needs only the calendar ports, whatever adapters stand behind them. */
-export function createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency }: CalendarPorts): CalendarUseCases {
+export function createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations }: CalendarPorts): CalendarUseCases {
   return {
     createProvider: new CreateProvider(store, clock, zones, secrets),
     getProvider: new GetProvider(store),
@@ -82,8 +85,8 @@ export function createCalendarUseCases({ uow, store, clock, zones, secrets, idem
     getAvailability: new GetAvailability(store, clock, zones),
     createApiKey: new CreateApiKey(store, clock, secrets),
     listApiKeys: new ListApiKeys(store),
-    revokeApiKey: new RevokeApiKey(uow, clock),
-    authenticate: new Authenticate(store, clock, secrets),
+    revokeApiKey: new RevokeApiKey(uow, clock, keyRevocations),
+    authenticate: new Authenticate(store, clock, secrets, keyRevocations),
     ensureBootstrapKey: new EnsureBootstrapKey(uow, clock, secrets),
     getCalendarFeed: new GetCalendarFeed(store),
   };
