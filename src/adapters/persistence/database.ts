@@ -15,6 +15,7 @@ import {
 import type pg from 'pg';
 import { KeyRevocations } from '../../application/ports/key-revocations';
 import { PostgresKeyRevocations } from './postgres-key-revocations';
+import { SqliteKeyRevocations } from './sqlite-key-revocations';
 import { Database } from './schema';
 
 export type DialectName = 'postgres' | 'sqlite';
@@ -98,40 +99,6 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfi
       sqlite.close();
     },
   } as SqliteDialectConfig['database'];
-}
-
-/**
- * Revocations on SQLite. `PRAGMA data_version` changes when another connection (another process: an instance
- * sharing the file, the command-line tool) commits to the file; this process's own revocations are reported by
- * the use case. Any outside commit drops every key kept, which is exact and costs one cheap read per request.
- */
-class SqliteKeyRevocations implements KeyRevocations {
-  private readonly dataVersion: SqliteDatabase.Statement;
-  private seen: unknown;
-  private counter = 0;
-
-  constructor(sqlite: SqliteDatabase.Database) {
-    this.dataVersion = sqlite.prepare('pragma data_version').pluck();
-    this.seen = this.dataVersion.get();
-  }
-
-  generation(): number | null {
-    let version: unknown;
-    try {
-      version = this.dataVersion.get();
-    } catch {
-      return null; // closed
-    }
-    if (version !== this.seen) {
-      this.seen = version;
-      this.counter++;
-    }
-    return this.counter;
-  }
-
-  revokedHere(): void {
-    this.counter++;
-  }
 }
 
 export function isPostgresUrl(url: string): boolean {

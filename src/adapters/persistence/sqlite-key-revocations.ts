@@ -1,0 +1,36 @@
+import SqliteDatabase from 'better-sqlite3';
+import { KeyRevocations } from '../../application/ports/key-revocations';
+
+/**
+ * Revocations on SQLite. `PRAGMA data_version` changes when another connection (another process: an instance
+ * sharing the file, the command-line tool) commits to the file; this process's own revocations are reported by
+ * the use case. Any outside commit drops every key kept, which is exact and costs one cheap read per request.
+ */
+export class SqliteKeyRevocations implements KeyRevocations {
+  private readonly dataVersion: SqliteDatabase.Statement;
+  private seen: unknown;
+  private counter = 0;
+
+  constructor(sqlite: SqliteDatabase.Database) {
+    this.dataVersion = sqlite.prepare('pragma data_version').pluck();
+    this.seen = this.dataVersion.get();
+  }
+
+  generation(): number | null {
+    let version: unknown;
+    try {
+      version = this.dataVersion.get();
+    } catch {
+      return null; // closed
+    }
+    if (version !== this.seen) {
+      this.seen = version;
+      this.counter++;
+    }
+    return this.counter;
+  }
+
+  revokedHere(): void {
+    this.counter++;
+  }
+}
