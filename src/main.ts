@@ -22,6 +22,7 @@ import { DatabaseHandle, openDatabase } from './adapters/persistence/database';
 import { KyselyUnitOfWork, kyselyRepositories } from './adapters/persistence/kysely-unit-of-work';
 import { migrateToLatest } from './adapters/persistence/migrator';
 import { NodeCryptoSecrets } from './adapters/system/node-crypto-secrets';
+import { applyHeapGrowth } from './adapters/system/heap-growth';
 import { SystemClock } from './adapters/system/system-clock';
 import { LuxonTimeZones } from './adapters/time/luxon-time-zones';
 import { Dispatcher, DispatcherOptions } from './application/dispatcher';
@@ -322,11 +323,12 @@ export async function main(): Promise<void> {
     console.error(error instanceof ConfigError ? error.message : error);
     process.exit(1);
   }
+  const heapGrowth = applyHeapGrowth(config.HEAP_GROWING_PERCENT);
   const server = await startServer(config).catch((error: unknown) => {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
-  server.app.log.info({ database: server.service.database.describe, url: server.url }, 'booking service ready');
+  server.app.log.info({ database: server.service.database.describe, url: server.url, heapGrowth }, 'booking service ready');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

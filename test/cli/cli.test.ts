@@ -176,7 +176,10 @@ describe('serve', () => {
       .split('\n')
       .filter((l) => l.trim() !== '')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.find((l) => l.msg === 'booking service ready')).toMatchObject({ url: `http://127.0.0.1:${port}` });
+    expect(lines.find((l) => l.msg === 'booking service ready')).toMatchObject({
+      url: `http://127.0.0.1:${port}`,
+      heapGrowth: { percent: 100, source: 'config' },
+    });
     expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.route)).toEqual(['/health', '/api/v1/providers']);
     // Logs are written asynchronously: the line logged just before the process exits still gets out.
     expect(lines[lines.length - 1]).toMatchObject({ msg: 'shutting down: finishing in-flight requests', signal: 'SIGTERM' });
