@@ -1,5 +1,6 @@
 import { BookingEventType } from '../domain/booking';
 import { DEFAULT_DELIVERY_SCHEDULE, DeliverySchedule, nextAttemptAfterFailure } from '../domain/delivery-schedule';
+import { isoUtc } from '../domain/iso-time';
 import { Provider } from '../domain/provider';
 import { webhookWants } from '../domain/webhook';
 import { BookingEvent } from './ports/booking-event-log';
@@ -57,7 +58,7 @@ function yieldToRequests(): Promise<void> {
 
 /** The body a webhook receives: the event as the pull feed shows it. */
 export function webhookPayload(event: BookingEvent): string {
-  return JSON.stringify({ id: event.id, type: event.type, at: new Date(event.at).toISOString(), booking: event.booking, changes: event.changes });
+  return JSON.stringify({ id: event.id, type: event.type, at: isoUtc(event.at), booking: event.booking, changes: event.changes });
 }
 
 /**

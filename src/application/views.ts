@@ -1,4 +1,5 @@
 import { Booking } from '../domain/booking';
+import { isoUtc } from '../domain/iso-time';
 import { formatMinutesWithSeconds } from '../domain/local-date';
 import { Provider } from '../domain/provider';
 import { TimeZones } from '../domain/time-zones';
@@ -35,9 +36,7 @@ export interface ProviderView {
   calendar_token?: string;
 }
 
-export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export { isoUtc };
 
 export function bookingView(b: Booking, zones: TimeZones): BookingView {
   return {

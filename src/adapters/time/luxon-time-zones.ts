@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { isoUtcSeconds } from '../../domain/iso-time';
 import { LocalReading, TimeZones } from '../../domain/time-zones';
 
 const MINUTE_MS = 60_000;
@@ -100,7 +101,7 @@ export class LuxonTimeZones implements TimeZones {
 
   formatWithOffset(instant: number, zoneName: string): string {
     const offset = this.offsetAt(this.entry(zoneName), instant);
-    const wall = new Date(instant + offset * MINUTE_MS).toISOString().slice(0, 19);
+    const wall = isoUtcSeconds(instant + offset * MINUTE_MS);
     const abs = Math.abs(offset);
     return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   }

@@ -2,7 +2,7 @@ import { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { UseCases } from '../../../application/use-cases';
-import { bookingView } from '../../../application/views';
+import { bookingView, isoUtc } from '../../../application/views';
 import { TimeZones } from '../../../domain/time-zones';
 import { BookingBody, BookingListQuery, BookingPage, CreateBookingBody, EventPage, EventQuery, HistoryBody, IdParams, UpdateBookingBody } from '../schemas';
 import { errorResponses, WRITE_ERRORS } from './common';
@@ -173,7 +173,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     async (request) => {
       const events = await useCases.getBookingHistory.execute({ actor: request.actor, id: request.params.id });
       return {
-        data: events.map((e) => ({ type: e.type, at: new Date(e.at).toISOString(), actor: e.actor, changes: e.changes })),
+        data: events.map((e) => ({ type: e.type, at: isoUtc(e.at), actor: e.actor, changes: e.changes })),
       };
     },
   );
@@ -192,7 +192,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     async (request) => {
       const page = await useCases.listEvents.execute({ actor: request.actor, after: request.query.after, limit: request.query.limit });
       return {
-        data: page.items.map((e) => ({ id: e.id, type: e.type, at: new Date(e.at).toISOString(), booking: e.booking, changes: e.changes })),
+        data: page.items.map((e) => ({ id: e.id, type: e.type, at: isoUtc(e.at), booking: e.booking, changes: e.changes })),
         next_after: page.nextAfter,
       };
     },
