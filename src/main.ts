@@ -22,7 +22,7 @@ import { DatabaseHandle, openDatabase } from './adapters/persistence/database';
 import { KyselyUnitOfWork, kyselyRepositories } from './adapters/persistence/kysely-unit-of-work';
 import { migrateToLatest } from './adapters/persistence/migrator';
 import { NodeCryptoSecrets } from './adapters/system/node-crypto-secrets';
-import { applyHeapGrowth } from './adapters/system/heap-growth';
+import { applyHeapGrowth, limitYoungGeneration } from './adapters/system/heap-growth';
 import { SystemClock } from './adapters/system/system-clock';
 import { LuxonTimeZones } from './adapters/time/luxon-time-zones';
 import { Dispatcher, DispatcherOptions } from './application/dispatcher';
@@ -324,17 +324,20 @@ export async function main(): Promise<void> {
     process.exit(1);
   }
   const heapGrowth = applyHeapGrowth(config.HEAP_GROWING_PERCENT);
+  const young = limitYoungGeneration(config.YOUNG_GENERATION_MB);
+  const youngGeneration = { limitMb: young.limitMb, source: young.source };
   const server = await startServer(config).catch((error: unknown) => {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
-  server.app.log.info({ database: server.service.database.describe, url: server.url, heapGrowth }, 'booking service ready');
+  server.app.log.info({ database: server.service.database.describe, url: server.url, heapGrowth, youngGeneration }, 'booking service ready');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
     await server.close();
+    young.stop();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

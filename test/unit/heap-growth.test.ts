@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig } from '../../src/adapters/config/config';
-import { decideHeapGrowth } from '../../src/adapters/system/heap-growth';
+import { decideHeapGrowth, decideYoungGeneration } from '../../src/adapters/system/heap-growth';
 
 const run = promisify(execFile);
 const BUILT = join(__dirname, '..', '..', 'dist', 'src', 'adapters', 'system', 'heap-growth.js');
@@ -26,6 +26,27 @@ describe('HEAP_GROWING_PERCENT', () => {
     expect(decideHeapGrowth(100, ['--enable-source-maps', '--heap-growing-percent=50'])).toEqual({ percent: 50, source: 'command line' });
     expect(decideHeapGrowth(100, ['--heap_growing_percent', '300'])).toEqual({ percent: 300, source: 'command line' });
     expect(decideHeapGrowth(0, ['--heap-growing-percent=20'])).toEqual({ percent: 20, source: 'command line' });
+  });
+});
+
+describe('YOUNG_GENERATION_MB', () => {
+  it('defaults to 16 and takes 0 to 1024', async () => {
+    expect((await loadConfig({})).YOUNG_GENERATION_MB).toBe(16);
+    expect((await loadConfig({ YOUNG_GENERATION_MB: '0' })).YOUNG_GENERATION_MB).toBe(0);
+    expect((await loadConfig({ YOUNG_GENERATION_MB: '64' })).YOUNG_GENERATION_MB).toBe(64);
+    for (const bad of ['-1', '1025', 'small', '8.5']) {
+      const error = await loadConfig({ YOUNG_GENERATION_MB: bad }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toContain('YOUNG_GENERATION_MB');
+    }
+  });
+
+  it("uses the configured limit, 0 leaves V8's own, and semi-space flags on node's command line win", () => {
+    expect(decideYoungGeneration(16, [])).toEqual({ limitMb: 16, source: 'config' });
+    expect(decideYoungGeneration(0, ['--heap-growing-percent=50'])).toEqual({ limitMb: null, source: 'v8 default' });
+    expect(decideYoungGeneration(16, ['--max-semi-space-size=4'])).toEqual({ limitMb: null, source: 'command line' });
+    expect(decideYoungGeneration(16, ['--max_semi_space_size', '4'])).toEqual({ limitMb: null, source: 'command line' });
+    expect(decideYoungGeneration(16, ['--semi-space-growth-factor=1'])).toEqual({ limitMb: null, source: 'command line' });
   });
 });
 
@@ -86,5 +107,46 @@ describe('applyHeapGrowth, in a process of its own', () => {
     expect(doubled.ratio).toBeGreaterThan(1.8);
     expect(doubled.ratio).toBeLessThan(3);
     expect(quadrupled.ratio).toBeGreaterThan(doubled.ratio + 1);
+  }, 60_000);
+
+  /**
+   * Allocates like a busy server (each turn of the event loop makes objects, and keeps a rolling window of
+   * the last few hundred turns' for a while, so a good share survives its first collection) and reports the
+   * largest young generation seen.
+   */
+  async function largestYoungGenerationMb(limitMb: number): Promise<{ largest: number; young: unknown }> {
+    const script = `
+      const { getHeapSpaceStatistics } = require('node:v8');
+      const { limitYoungGeneration } = require(${JSON.stringify(BUILT)});
+      const young = limitYoungGeneration(${limitMb});
+      const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const window = [];
+      let largest = 0;
+      let turns = 0;
+      (function turn() {
+        for (let r = 0; r < 20; r++) {
+          const request = [];
+          for (let i = 0; i < 500; i++) request.push({ i, s: 'x' + i + r, pair: [i, r] });
+          window.push(request);
+          if (window.length > 400) window.shift();
+        }
+        largest = Math.max(largest, size());
+        if (++turns < 400) return setImmediate(turn);
+        young.stop();
+        process.stdout.write(JSON.stringify({ largest: largest / 1048576, young: { limitMb: young.limitMb, source: young.source } }));
+      })();
+    `;
+    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 30_000 });
+    return JSON.parse(stdout) as { largest: number; young: unknown };
+  }
+
+  it('keeps the young generation within its limit', async () => {
+    const limited = await largestYoungGenerationMb(8);
+    const v8Default = await largestYoungGenerationMb(0);
+    expect(limited.young).toEqual({ limitMb: 8, source: 'config' });
+    expect(v8Default.young).toEqual({ limitMb: null, source: 'v8 default' });
+    expect(limited.largest).toBeLessThanOrEqual(8);
+    // Left alone, V8 doubles it to its own ceiling under this load (32 MB seen).
+    expect(v8Default.largest).toBeGreaterThan(16);
   }, 60_000);
 });

@@ -16,6 +16,7 @@ export interface AppConfig {
   WEBHOOK_ALLOW_PRIVATE_URLS: boolean;
   IDEMPOTENCY_TTL_HOURS: number;
   HEAP_GROWING_PERCENT: number;
+  YOUNG_GENERATION_MB: number;
 }
 
 export const CONFIG_SCHEMA = {
@@ -39,6 +40,7 @@ export const CONFIG_SCHEMA = {
     WEBHOOK_ALLOW_PRIVATE_URLS: { type: 'boolean', default: false },
     IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 24, maximum: 8760, default: 24 },
     HEAP_GROWING_PERCENT: { type: 'integer', minimum: 0, maximum: 1000, default: 100 },
+    YOUNG_GENERATION_MB: { type: 'integer', minimum: 0, maximum: 1024, default: 16 },
   },
 } as const;
 
