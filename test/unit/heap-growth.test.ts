@@ -8,17 +8,19 @@ import { decideHeapGrowth, decideYoungGeneration } from '../../src/adapters/syst
 const run = promisify(execFile);
 const BUILT = join(__dirname, '..', '..', 'dist', 'src', 'adapters', 'system', 'heap-growth.js');
 
+/** `name` defaults to `fallback`, takes each of `good` and refuses each of `bad` with a ConfigError naming it. */
+async function expectIntegerSetting(name: 'HEAP_GROWING_PERCENT' | 'YOUNG_GENERATION_MB', fallback: number, good: number[], bad: string[]) {
+  expect((await loadConfig({}))[name]).toBe(fallback);
+  for (const value of good) expect((await loadConfig({ [name]: String(value) }))[name]).toBe(value);
+  for (const value of bad) {
+    const error = await loadConfig({ [name]: value }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(name);
+  }
+}
+
 describe('HEAP_GROWING_PERCENT', () => {
-  it('defaults to 100 and takes 0 to 1000', async () => {
-    expect((await loadConfig({})).HEAP_GROWING_PERCENT).toBe(100);
-    expect((await loadConfig({ HEAP_GROWING_PERCENT: '0' })).HEAP_GROWING_PERCENT).toBe(0);
-    expect((await loadConfig({ HEAP_GROWING_PERCENT: '250' })).HEAP_GROWING_PERCENT).toBe(250);
-    for (const bad of ['-1', '1001', 'lots', '1.5']) {
-      const error = await loadConfig({ HEAP_GROWING_PERCENT: bad }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toContain('HEAP_GROWING_PERCENT');
-    }
-  });
+  it('defaults to 100 and takes 0 to 1000', () => expectIntegerSetting('HEAP_GROWING_PERCENT', 100, [0, 250, 1000], ['-1', '1001', 'lots', '1.5']));
 
   it("uses the configured percent, 0 leaves V8's own, and node's command line wins", () => {
     expect(decideHeapGrowth(100, [])).toEqual({ percent: 100, source: 'config' });
@@ -30,16 +32,7 @@ describe('HEAP_GROWING_PERCENT', () => {
 });
 
 describe('YOUNG_GENERATION_MB', () => {
-  it('defaults to 16 and takes 0 to 1024', async () => {
-    expect((await loadConfig({})).YOUNG_GENERATION_MB).toBe(16);
-    expect((await loadConfig({ YOUNG_GENERATION_MB: '0' })).YOUNG_GENERATION_MB).toBe(0);
-    expect((await loadConfig({ YOUNG_GENERATION_MB: '64' })).YOUNG_GENERATION_MB).toBe(64);
-    for (const bad of ['-1', '1025', 'small', '8.5']) {
-      const error = await loadConfig({ YOUNG_GENERATION_MB: bad }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as Error).message).toContain('YOUNG_GENERATION_MB');
-    }
-  });
+  it('defaults to 16 and takes 0 to 1024', () => expectIntegerSetting('YOUNG_GENERATION_MB', 16, [0, 64, 1024], ['-1', '1025', 'small', '8.5']));
 
   it("uses the configured limit, 0 leaves V8's own, and semi-space flags on node's command line win", () => {
     expect(decideYoungGeneration(16, [])).toEqual({ limitMb: 16, source: 'config' });
