@@ -24,16 +24,6 @@ function dayPrefix(day: number): string {
   return prefix;
 }
 
-/** `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone) of an instant read in UTC. */
-export function isoUtcSeconds(ms: number): string {
-  if (!Number.isInteger(ms) || Math.abs(ms) > DATE_LIMIT_MS) return isoUtc(ms).slice(0, -5);
-  const day = Math.floor(ms / DAY_MS);
-  const inDay = Math.floor((ms - day * DAY_MS) / 1000);
-  const hours = Math.floor(inDay / 3600);
-  const minutes = Math.floor((inDay - hours * 3600) / 60);
-  return `${dayPrefix(day)}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[inDay - hours * 3600 - minutes * 60]}`;
-}
-
 /** `YYYY-MM-DDTHH:MM:SS.mmmZ`, as `new Date(ms).toISOString()`. */
 export function isoUtc(ms: number): string {
   // Fractions, NaN and instants out of range, as Date handles them (a RangeError for the last two).
@@ -44,4 +34,9 @@ export function isoUtc(ms: number): string {
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds - hours * 3600) / 60);
   return `${dayPrefix(day)}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds - hours * 3600 - minutes * 60]}.${THREE_DIGITS[inDay - seconds * 1000]}Z`;
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` (no fraction, no zone) of an instant read in UTC. */
+export function isoUtcSeconds(ms: number): string {
+  return isoUtc(ms).slice(0, -5);
 }
