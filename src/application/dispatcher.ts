@@ -101,20 +101,17 @@ export class Dispatcher {
     this.random = options.random ?? Math.random;
   }
 
-  /** One full pass: fans out every new event, then sends every item due now. */
+  /**
+   * One full pass: fans out every new event, sending the items each step adds as it goes, then sends every other
+   * item due now (retries, and items whose claim ran out).
+   */
   async runOnce(): Promise<DispatchSummary> {
-    const summary: DispatchSummary = { enqueued: await this.fanOutAll(), attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+    const summary: DispatchSummary = { enqueued: 0, attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+    await this.fanOutAll(summary);
     // Each claimed item leaves the due set (delivered, or rescheduled into the future), so this ends.
     for (let round = 0; round < 1_000; round += 1) {
       const items = await this.outbox.claimDue(this.clock.now(), this.batchSize, this.leaseMs);
-      // The providers that the batch's emails are about, read once for the batch.
-      const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event.providerId);
-      const providers = mailed.length > 0 ? await this.providers.getMany(mailed) : new Map<number, Provider>();
-      await this.inParallel(items, async (item) => {
-        const outcome = await this.attempt(item, providers);
-        summary.attempted += 1;
-        summary[outcome] += 1;
-      });
+      await this.deliver(items, summary);
       if (items.length < this.batchSize || this.halting) break;
     }
     return summary;
@@ -147,21 +144,22 @@ export class Dispatcher {
     }
   }
 
-  private async fanOutAll(): Promise<number> {
-    if (!(await this.outbox.hasEventsToFanOut())) return 0;
-    let enqueued = 0;
+  private async fanOutAll(summary: DispatchSummary): Promise<void> {
+    if (!(await this.outbox.hasEventsToFanOut())) return;
     for (;;) {
       const step = await this.outbox.fanOut((tx) => this.fanOutStep(tx));
       await yieldToRequests();
-      if (step === null) return enqueued;
-      enqueued += step.enqueued;
-      if (step.events < this.batchSize) return enqueued;
+      if (step === null) return;
+      summary.enqueued += step.items.length;
+      // The step's items were claimed as they were written: sent now, without a second write to claim them.
+      await this.deliver(step.items, summary);
+      if (step.events < this.batchSize || this.halting) return;
     }
   }
 
-  private async fanOutStep(tx: OutboxFanOut): Promise<{ events: number; enqueued: number }> {
+  private async fanOutStep(tx: OutboxFanOut): Promise<{ events: number; items: OutboxItem[] }> {
     const events = await tx.nextEvents(this.batchSize);
-    if (events.length === 0) return { events: 0, enqueued: 0 };
+    if (events.length === 0) return { events: 0, items: [] };
     const webhooks = await tx.webhooks();
     const mailed = events.filter((e) => MAILED_EVENT_TYPES.includes(e.type));
     const providerEmails = await tx.providerEmails([...new Set(mailed.map((e) => e.providerId))]);
@@ -176,12 +174,41 @@ export class Dispatcher {
       const customerEmail = event.booking.customer_email;
       if (customerEmail) items.push({ channel: 'email', eventId: event.id, recipient: customerEmail, role: 'customer' });
     }
-    await tx.enqueue(items, this.clock.now());
+    const now = this.clock.now();
+    const added = await tx.enqueue(items, now, now + this.leaseMs);
     await tx.advance(events[events.length - 1].id);
-    return { events: events.length, enqueued: items.length };
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return {
+      events: events.length,
+      items: added.map((item) => ({ ...item, claim: item.claim ?? '', attempts: 0, firstAttemptAt: null, event: byId.get(item.eventId)! })),
+    };
   }
 
-  private async attempt(item: OutboxItem, providers: ReadonlyMap<number, Provider>): Promise<'delivered' | 'retrying' | 'failed'> {
+  /** Sends claimed items, a few at a time, and records every attempt before it returns. */
+  private async deliver(items: OutboxItem[], summary: DispatchSummary): Promise<void> {
+    if (items.length === 0) return;
+    // The providers that the batch's emails are about, read once for the batch.
+    const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event.providerId);
+    const providers = mailed.length > 0 ? await this.providers.getMany(mailed) : new Map<number, Provider>();
+    const records: Promise<void>[] = [];
+    await this.inParallel(items, async (item) => {
+      const { outcome, recorded } = await this.attempt(item, providers);
+      // Awaited below; handled here so that a failed write is not reported as unhandled meanwhile.
+      recorded.catch(() => undefined);
+      records.push(recorded);
+      summary.attempted += 1;
+      summary[outcome] += 1;
+      // Waiting requests run between sends; meanwhile the batch's attempts gather into one write.
+      await yieldToRequests();
+    });
+    await Promise.all(records);
+  }
+
+  /** Sends one item and hands its attempt to the group writer: `recorded` settles once the attempt is written. */
+  private async attempt(
+    item: OutboxItem,
+    providers: ReadonlyMap<number, Provider>,
+  ): Promise<{ outcome: 'delivered' | 'retrying' | 'failed'; recorded: Promise<void> }> {
     const result: SendResult = await this.send(item, providers).catch((error: unknown) => ({
       delivered: false,
       statusCode: null,
@@ -191,16 +218,17 @@ export class Dispatcher {
     const attempt = item.attempts + 1;
     const nextAttemptAt = result.delivered || result.final ? null : nextAttemptAfterFailure(this.schedule, item.firstAttemptAt ?? now, attempt, now, this.random());
     const error = result.error === null ? null : result.error.slice(0, 500);
-    const recorded = await this.record(item, { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt });
-    if (!recorded) this.logger.warn({ item: item.id }, 'outbox item claim expired before its attempt was recorded');
-    if (result.delivered) return 'delivered';
+    const recorded = this.record(item, { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt }).then((written) => {
+      if (!written) this.logger.warn({ item: item.id }, 'outbox item claim expired before its attempt was recorded');
+    });
+    if (result.delivered) return { outcome: 'delivered', recorded };
     const details = { item: item.id, channel: item.channel, event: item.eventId, attempt, statusCode: result.statusCode, error };
     if (nextAttemptAt === null) {
       this.logger.error(details, 'outbox delivery failed for good after the retry period');
-      return 'failed';
+      return { outcome: 'failed', recorded };
     }
     this.logger.warn({ ...details, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'outbox delivery failed; will retry');
-    return 'retrying';
+    return { outcome: 'retrying', recorded };
   }
 
   private async send(item: OutboxItem, providers: ReadonlyMap<number, Provider>): Promise<SendResult> {
@@ -226,9 +254,9 @@ export class Dispatcher {
   }
 
   /**
-   * Records an attempt. Attempts that finish in the same turn of the event loop, or while a write of earlier ones
-   * is under way, are written together in one transaction (a group commit): one commit for a burst of fast sends
-   * instead of one each, and no more than a turn of waiting when sends trickle in.
+   * Records an attempt. Attempts are written in groups, one transaction each (a group commit): a group waits, a
+   * turn of the event loop at a time, for as long as more attempts join it (up to a batch), so a burst of fast
+   * sends is written once instead of once each, and sends that trickle in wait no more than a turn.
    */
   private record(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
     return new Promise((resolve, reject) => {
@@ -241,8 +269,11 @@ export class Dispatcher {
     this.recording = true;
     try {
       while (this.unrecorded.length > 0) {
-        // One turn of the event loop first: the attempts that finish in this turn join the group.
-        await yieldToRequests();
+        let waiting: number;
+        do {
+          waiting = this.unrecorded.length;
+          await yieldToRequests();
+        } while (this.unrecorded.length > waiting && this.unrecorded.length < this.batchSize);
         const group = this.unrecorded.splice(0, this.batchSize);
         try {
           const recorded = await this.outbox.recordAttempts(group);
@@ -262,7 +293,6 @@ export class Dispatcher {
       while (next < items.length) {
         const item = items[next];
         next += 1;
-        // Each attempt waits for its record, written after a turn of the event loop: waiting requests run then.
         await work(item);
       }
     });

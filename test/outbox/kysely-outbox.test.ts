@@ -42,6 +42,37 @@ describe.each(DIALECTS)('KyselyOutbox on %s', (dialect) => {
     expect(await outbox.stats()).toEqual({ pending: 2, retrying: 0, failed: 0 });
   });
 
+  it('claims the items it enqueues when asked, until the claim runs out', async () => {
+    const webhook = await webhooks.create({ url: 'http://93.184.216.34/', events: ['booking.created'], secret: 's'.repeat(32), createdAt: t.clock.now() });
+    const provider = await makeProvider(t);
+    for (const time of ['09:00', '10:00']) await makeBooking(t, { provider_id: provider.id, date: '2027-12-25', time });
+    const now = t.clock.now();
+    const added = await outbox.fanOut(async (tx) => {
+      const events = await tx.nextEvents(100);
+      const items = events.map((e) => ({ channel: 'webhook' as const, eventId: e.id, webhookId: webhook.id }));
+      const first = await tx.enqueue([...items, items[0]], now, now + 30_000);
+      // Already there: nothing added, nothing claimed.
+      expect(await tx.enqueue(items, now, now + 30_000)).toEqual([]);
+      await tx.advance(events[events.length - 1].id);
+      return first;
+    });
+    expect(added).toHaveLength(2);
+    expect(added!.map((item) => item.eventId)).toEqual([...new Set(added!.map((item) => item.eventId))]);
+    const claim = added![0].claim;
+    expect(claim).toEqual(expect.any(String));
+    expect(added!.every((item) => item.claim === claim && item.channel === 'webhook' && item.webhookId === webhook.id)).toBe(true);
+    // Held by the claim: due, yet nobody else gets them until it runs out.
+    expect(await outbox.claimDue(now, 10, 30_000)).toEqual([]);
+    const delivered = { at: now + 1, statusCode: 204, error: null, delivered: true, nextAttemptAt: null };
+    const [event] = await t.service.useCases.listEvents.execute({ actor: { keyId: null, role: 'admin' } }).then((page) => page.items);
+    const first = { ...added![0], claim: claim!, attempts: 0, firstAttemptAt: null, event: { ...event, id: added![0].eventId } };
+    expect(await outbox.recordAttempt(first, delivered)).toBe(true);
+    // The other one is claimable again once the claim has run out.
+    const [again] = await outbox.claimDue(now + 30_000, 10, 30_000);
+    expect(again).toMatchObject({ id: added![1].id, attempts: 0 });
+    expect(again.claim).not.toBe(claim);
+  });
+
   it('records several attempts in one call, each only under its current claim', async () => {
     const webhook = await webhooks.create({ url: 'http://93.184.216.34/', events: ['booking.created'], secret: 's'.repeat(32), createdAt: t.clock.now() });
     const provider = await makeProvider(t);

@@ -3,6 +3,7 @@ import { Kysely, Selectable, sql } from 'kysely';
 import {
   AttemptRecord,
   DeliveryAttempt,
+  EnqueuedItem,
   NewOutboxItem,
   Outbox,
   OutboxFanOut,
@@ -58,26 +59,43 @@ class KyselyOutboxFanOut implements OutboxFanOut {
     return new Map(rows.map((r) => [r.id, r.email]));
   }
 
-  async enqueue(items: NewOutboxItem[], now: number): Promise<void> {
+  async enqueue(items: NewOutboxItem[], now: number, claimedUntil?: number): Promise<EnqueuedItem[]> {
+    const claim = claimedUntil === undefined ? null : randomUUID();
+    const added: EnqueuedItem[] = [];
     for (let i = 0; i < items.length; i += 200) {
-      const values = items.slice(i, i + 200).map((item) => ({
+      const chunk = items.slice(i, i + 200);
+      const targets = chunk.map(targetOf);
+      const values = chunk.map((item, j) => ({
         event_id: item.eventId,
         channel: item.channel,
         webhook_id: item.channel === 'webhook' ? item.webhookId : null,
         recipient: item.channel === 'email' ? item.recipient : null,
         recipient_role: item.channel === 'email' ? item.role : null,
-        target: targetOf(item),
+        target: targets[j],
         status: 'pending',
         next_attempt_at: now,
+        claim,
+        claimed_until: claimedUntil ?? null,
         created_at: now,
         updated_at: now,
       }));
-      await this.trx
+      const rows = await this.trx
         .insertInto('outbox')
         .values(values)
         .onConflict((oc) => oc.columns(['event_id', 'target']).doNothing())
+        .returning(['id', 'event_id', 'target'])
         .execute();
+      // Rows come back for the items added (not those already present), in no promised order.
+      const ids = new Map(rows.map((row) => [`${row.event_id} ${row.target}`, row.id]));
+      chunk.forEach((item, j) => {
+        const key = `${item.eventId} ${targets[j]}`;
+        const id = ids.get(key);
+        if (id === undefined) return;
+        ids.delete(key); // the same item twice in one call is added once
+        added.push({ ...item, id, claim });
+      });
     }
+    return added;
   }
 
   async advance(eventId: number): Promise<void> {

@@ -20,6 +20,9 @@ export type OutboxItem = NewOutboxItem & {
   event: BookingEvent;
 };
 
+/** An item as `enqueue` added it, with the claim it holds (null when added unclaimed). */
+export type EnqueuedItem = NewOutboxItem & { id: number; claim: string | null };
+
 export interface AttemptRecord {
   at: number;
   statusCode: number | null;
@@ -55,8 +58,12 @@ export interface OutboxFanOut {
   webhooks(): Promise<Webhook[]>;
   /** The providers' email addresses, by provider id. */
   providerEmails(providerIds: number[]): Promise<Map<number, string>>;
-  /** Adds items due at `now`; an item already present for the same event and target is ignored. */
-  enqueue(items: NewOutboxItem[], now: number): Promise<void>;
+  /**
+   * Adds items due at `now`; an item already present for the same event and target is ignored. Returns the items
+   * added, in order. With `claimedUntil`, each item added is claimed as it is written, until then: the caller can
+   * send it without claiming it again, and if the caller dies first it is due again when the claim runs out.
+   */
+  enqueue(items: NewOutboxItem[], now: number, claimedUntil?: number): Promise<EnqueuedItem[]>;
   /** Moves the cursor past `eventId`. */
   advance(eventId: number): Promise<void>;
 }
