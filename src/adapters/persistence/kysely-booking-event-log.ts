@@ -20,7 +20,8 @@ const insertEvent = new PreparedQuery((db, v: EventValues) =>
       changes: v.changes,
       booking: v.booking,
     })
-    .returningAll(),
+    // Only the id is new: the rest is what was written, so it is not read back and parsed again.
+    .returning('id'),
 );
 
 /** Advisory lock key ("book") that orders event inserts by commit on Postgres. */
@@ -62,7 +63,7 @@ export class KyselyBookingEventLog implements BookingEventLog {
       changes: JSON.stringify(event.changes),
       booking: JSON.stringify(event.booking),
     });
-    return toDomain(row!);
+    return { id: row!.id, ...event };
   }
 
   async listAfter(afterId: number, limit: number, owner?: number): Promise<BookingEvent[]> {

@@ -58,7 +58,8 @@ export function toRow(b: NewBooking): Insertable<BookingRow> {
   };
 }
 
-const insertBooking = new PreparedQuery((db, b: NewBooking) => db.insertInto('bookings').values(toRow(b)).returningAll());
+// Only the id is new: the rest of the booking is what was written.
+const insertBooking = new PreparedQuery((db, b: NewBooking) => db.insertInto('bookings').values(toRow(b)).returning('id'));
 
 const bookingById = new PreparedQuery((db, v: { id: number }) => db.selectFrom('bookings').selectAll().where('id', '=', v.id));
 
@@ -144,7 +145,7 @@ export class KyselyBookingRepository implements BookingRepository {
   async insert(booking: NewBooking): Promise<Booking> {
     try {
       const row = await insertBooking.first(this.db, booking);
-      return toDomain(row!);
+      return { id: row!.id, ...booking };
     } catch (error) {
       if (isOverlapViolation(error)) throw new SlotUnavailableError();
       throw error;
