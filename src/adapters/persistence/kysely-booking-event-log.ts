@@ -63,7 +63,7 @@ export class KyselyBookingEventLog implements BookingEventLog {
       changes: JSON.stringify(event.changes),
       booking: JSON.stringify(event.booking),
     });
-    return { id: row!.id, ...event };
+    return { ...event, id: row!.id };
   }
 
   async listAfter(afterId: number, limit: number, owner?: number): Promise<BookingEvent[]> {

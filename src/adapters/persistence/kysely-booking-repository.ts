@@ -145,7 +145,7 @@ export class KyselyBookingRepository implements BookingRepository {
   async insert(booking: NewBooking): Promise<Booking> {
     try {
       const row = await insertBooking.first(this.db, booking);
-      return { id: row!.id, ...booking };
+      return { ...booking, id: row!.id };
     } catch (error) {
       if (isOverlapViolation(error)) throw new SlotUnavailableError();
       throw error;
