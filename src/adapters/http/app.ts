@@ -4,7 +4,7 @@ import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fastJsonStringify from 'fast-json-stringify';
-import Fastify, { FastifyInstance, FastifyServerOptions } from 'fastify';
+import Fastify, { FastifyContextConfig, FastifyInstance, FastifyServerOptions } from 'fastify';
 import { Type } from 'typebox';
 import { UseCases } from '../../application/use-cases';
 import { ValidationError } from '../../domain/errors';
@@ -52,6 +52,23 @@ function makeAjv(coerce: boolean) {
   });
   addFormats(ajv);
   return ajv;
+}
+
+/** The body is a JSON object (or absent where allowed), with the route's required fields and none of its forbidden ones. */
+function checkBodyShape(body: unknown, config: FastifyContextConfig): void {
+  if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    throw new ValidationError('Request body must be a JSON object');
+  }
+  const fields = (body ?? {}) as Record<string, unknown>;
+  if (config.requiredFields) {
+    const missing = config.requiredFields.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
+    if (missing.length) throw new ValidationError(`Missing required fields: ${missing.join(', ')}`, { missing });
+  } else if (config.bodyRequired && body === undefined) {
+    throw new ValidationError('Request body must be a JSON object');
+  }
+  for (const [field, message] of Object.entries(config.forbiddenFields ?? {})) {
+    if (field in fields) throw new ValidationError(message, { field });
+  }
 }
 
 /** Builds the Fastify app without listening, so tests can `inject` and `main` can `listen`. */
@@ -111,23 +128,15 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   app.decorateRequest('actor', null as never);
   await registerSecurity(app, options.security);
 
-  app.addHook('preValidation', async (request) => {
-    const config = request.routeOptions.config;
-    const body = request.body as unknown;
-    if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
-      throw new ValidationError('Request body must be a JSON object');
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      checkBodyShape(request.body as unknown, request.routeOptions.config);
+    } catch (error) {
+      return done(error as Error);
     }
-    const fields = (body ?? {}) as Record<string, unknown>;
-    if (config.requiredFields) {
-      const missing = config.requiredFields.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
-      if (missing.length) throw new ValidationError(`Missing required fields: ${missing.join(', ')}`, { missing });
-    } else if (config.bodyRequired && body === undefined) {
-      throw new ValidationError('Request body must be a JSON object');
-    }
-    for (const [field, message] of Object.entries(config.forbiddenFields ?? {})) {
-      if (field in fields) throw new ValidationError(message, { field });
-    }
+    done();
   });
+
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -75,15 +75,19 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
       new HttpError(429, 'RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
   });
 
-  app.addHook('preParsing', async (request) => {
-    if (!isApiRoute(request)) return;
-    const config = request.routeOptions.config;
-    if (!request.actor) {
-      if (config.public && !request.authFailure) return;
-      throw request.authFailure ?? new UnauthenticatedError();
-    }
-    if (config.adminOnly && request.actor.role !== 'admin') throw new ForbiddenError();
-  });
+  app.addHook('preParsing', (request, _reply, payload, done) => done(refusalOf(request), payload));
+}
+
+/** Why a request to the API may not go on (401 or 403), decided before its body is read; undefined when it may. */
+function refusalOf(request: FastifyRequest): Error | undefined {
+  if (!isApiRoute(request)) return undefined;
+  const config = request.routeOptions.config;
+  if (!request.actor) {
+    if (config.public && !request.authFailure) return undefined;
+    return request.authFailure ?? new UnauthenticatedError();
+  }
+  if (config.adminOnly && request.actor.role !== 'admin') return new ForbiddenError();
+  return undefined;
 }
 
 /**
