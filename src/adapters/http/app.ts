@@ -137,7 +137,6 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     done();
   });
 
-
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
