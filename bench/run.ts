@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addDays } from '../src/domain/local-date';
@@ -68,6 +68,17 @@ const API_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 /** The service as in production: auth, validation, rate limiting (set high enough not to refuse the load), info logs to a file. */
 const SERVICE_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '10000000', RATE_LIMIT_WINDOW_MS: '60000', BOOTSTRAP_ADMIN_KEY: API_KEY };
 const SERVICE_SCRIPT = resolve(__dirname, '../src/main.js');
+/** The options `npm start` gives node (package.json's start script: `node <options> dist/src/cli.js serve`), so that the service runs here as it does in production. */
+const SERVICE_NODE_OPTIONS = (() => {
+  const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  const options: string[] = [];
+  for (const word of words.slice(words[0] === 'node' ? 1 : words.length)) {
+    if (!word.startsWith('--')) break;
+    options.push(word);
+  }
+  return options;
+})();
 const RAW_SCRIPT = resolve(__dirname, 'raw-server.js');
 /** Bookings seeded for the GET load sit before the POST range, one provider-day of 8 after another. */
 const GET_SEED_FIRST_DATE = addDays(POST_FIRST_DATE, -365);
@@ -161,7 +172,7 @@ async function runThroughput(factory: DatabaseFactory, kind: DatabaseKind, s: Se
     return ['--cpu-prof', `--cpu-prof-dir=${s.cpuProfDir}`, `--cpu-prof-name=${target}-${kind}-${Date.now()}.cpuprofile`];
   };
   const servers = {
-    service: await startServerProcess(SERVICE_SCRIPT, { ...SERVICE_ENV, DATABASE_URL: urls.service }, logs.service, profile('service')),
+    service: await startServerProcess(SERVICE_SCRIPT, { ...SERVICE_ENV, DATABASE_URL: urls.service }, logs.service, [...SERVICE_NODE_OPTIONS, ...profile('service')]),
     raw: await startServerProcess(RAW_SCRIPT, { DATABASE_URL: urls.raw, BOOTSTRAP_ADMIN_KEY: API_KEY }, logs.raw, profile('raw')),
   };
   try {
@@ -219,7 +230,7 @@ async function runStartToReady(factory: DatabaseFactory, s: Settings, workDir: s
   const times: number[] = [];
   for (let i = 0; i < s.readyRuns; i++) {
     const url = await factory.fresh('sqlite', 'ready');
-    const server = await startServerProcess(SERVICE_SCRIPT, { ...SERVICE_ENV, DATABASE_URL: url }, join(workDir, 'service-ready.log'));
+    const server = await startServerProcess(SERVICE_SCRIPT, { ...SERVICE_ENV, DATABASE_URL: url }, join(workDir, 'service-ready.log'), SERVICE_NODE_OPTIONS);
     times.push(server.readyMs);
     await server.stop();
   }
@@ -372,7 +383,7 @@ async function main(): Promise<void> {
     `settings: ${s.durationSeconds} s turns, ${s.rounds} rounds (A B A B), ${s.warmupSeconds} s warm-up, ${s.connections} connections, ` +
       `${s.providers} providers; scale ${fmt(s.scale)} vs ${fmt(s.scaleRef)} bookings, ${s.iterations} iterations; databases: ${s.databases.join(', ')}`,
   );
-  log(`service: node dist/src/main.js, LOG_LEVEL=info to a file, RATE_LIMIT_MAX=10000000 per 60 s (high enough not to refuse the load), Bearer admin key`);
+  log(`service: node ${SERVICE_NODE_OPTIONS.join(' ')} dist/src/main.js, LOG_LEVEL=info to a file, RATE_LIMIT_MAX=10000000 per 60 s (high enough not to refuse the load), Bearer admin key`);
 
   const rows: ThroughputRow[] = [];
   let ready: number[] = [];
