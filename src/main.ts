@@ -61,6 +61,11 @@ export interface ServiceOptions {
   /** Run migrations on open (default true). */
   migrate?: boolean;
   poolSize?: number;
+  /**
+   * SQLite files: checkpoint the write-ahead log on a worker thread instead of inside commits (default false here;
+   * `startServer`, the HTTP server, turns it on).
+   */
+  backgroundCheckpoints?: boolean;
   /** Webhook targets on loopback and private networks are allowed (WEBHOOK_ALLOW_PRIVATE_URLS). */
   allowPrivateWebhookUrls?: boolean;
   /** SMTP server for booking emails (SMTP_URL); unset: emails go to the log. */
@@ -178,7 +183,7 @@ function wire(c: DependencyContainer, handle: DatabaseHandle, options: ServiceOp
 
 /** Opens the database, brings its schema up to date and wires every use case. */
 export async function createService(options: ServiceOptions): Promise<BookingService> {
-  const handle = openDatabase(options.databaseUrl, { poolSize: options.poolSize });
+  const handle = openDatabase(options.databaseUrl, { poolSize: options.poolSize, backgroundCheckpoints: options.backgroundCheckpoints });
   try {
     if (options.migrate !== false) await migrateToLatest(handle.db);
   } catch (error) {
@@ -278,6 +283,7 @@ export async function startServer(config: AppConfig, options: { clock?: Clock; l
     databaseUrl: config.DATABASE_URL,
     clock: options.clock,
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+    backgroundCheckpoints: true,
     ...outboxOptions(config),
   });
   let app: FastifyInstance;

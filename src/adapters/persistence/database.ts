@@ -15,6 +15,7 @@ import {
 import type pg from 'pg';
 import { KeyRevocations } from '../../application/ports/key-revocations';
 import { PostgresKeyRevocations } from './postgres-key-revocations';
+import { CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer';
 import { SqliteKeyRevocations } from './sqlite-key-revocations';
 import { Database } from './schema';
 
@@ -44,6 +45,8 @@ export interface DatabaseHandle {
 
 export interface DatabaseOptions {
   poolSize?: number;
+  /** SQLite files only: checkpoint the write-ahead log on a worker thread, off the event loop (`SqliteCheckpointer`). */
+  backgroundCheckpoints?: boolean | CheckpointerOptions;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -147,12 +150,18 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const background = options.backgroundCheckpoints;
+  const checkpointer =
+    background && path !== ':memory:' ? new SqliteCheckpointer(sqlite, background === true ? {} : background) : null;
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false, serializeEventIds: false },
     describe: `sqlite ${path}`,
     keyRevocations: new SqliteKeyRevocations(sqlite),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
   };
 }

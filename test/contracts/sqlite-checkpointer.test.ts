@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/adapters/persistence/database';
+import { SqliteCheckpointer } from '../../src/adapters/persistence/sqlite-checkpointer';
+import { freshSqliteUrl } from '../support/databases';
+
+const run = promisify(execFile);
+const PAGE = 4096;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function openWal(): SqliteDatabase.Database {
+  const db = new SqliteDatabase(join(mkdtempSync(join(tmpdir(), 'booking-checkpoint-')), 'wal.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('create table t (id integer primary key, body text not null)');
+  return db;
+}
+
+/** 600 commits of about a page each, with pauses that let a worker run; returns the log's size in pages. */
+async function writeAndMeasureLog(db: SqliteDatabase.Database): Promise<number> {
+  const insert = db.prepare('insert into t (body) values (?)');
+  for (let i = 0; i < 600; i++) {
+    insert.run('x'.repeat(3000));
+    if (i % 20 === 19) await sleep(5);
+  }
+  await sleep(100);
+  return statSync(`${db.name}-wal`).size / PAGE;
+}
+
+describe('SqliteCheckpointer', () => {
+  it('checkpoints on its worker, so the log stays short while the serving connection never checkpoints', async () => {
+    // Control: with its own automatic checkpoint pushed out of reach and no worker, the log only grows.
+    const alone = openWal();
+    alone.pragma('wal_autocheckpoint = 1000000');
+    const unbounded = await writeAndMeasureLog(alone);
+    alone.close();
+
+    const db = openWal();
+    const checkpointer = new SqliteCheckpointer(db, { intervalMs: 5, restartPages: 50, backstopPages: 1_000_000 });
+    try {
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000_000);
+      const bounded = await writeAndMeasureLog(db);
+      // Seen: 1,800 pages alone, 300-420 with the worker (the file keeps the longest the log has been).
+      expect(unbounded).toBeGreaterThan(1200);
+      expect(bounded).toBeLessThan(unbounded / 3);
+      // Everything written is there.
+      expect(db.prepare('select count(*) from t').pluck().get()).toBe(600);
+    } finally {
+      await checkpointer.stop();
+      db.close();
+    }
+  });
+
+  it('gives the serving connection its backstop, and stop ends the worker once, however often it is called', async () => {
+    const db = openWal();
+    const checkpointer = new SqliteCheckpointer(db);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(20_000);
+    await Promise.all([checkpointer.stop(), checkpointer.stop()]);
+    await checkpointer.stop();
+    db.close();
+  });
+
+  it('is what openDatabase starts for a SQLite file when asked, and close ends it', async () => {
+    const url = freshSqliteUrl();
+    const handle = openDatabase(url, { backgroundCheckpoints: { intervalMs: 5, restartPages: 50 } });
+    const plain = openDatabase(freshSqliteUrl());
+    try {
+      const autocheckpoint = async (h: typeof handle) =>
+        (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(h.db)).rows[0].wal_autocheckpoint;
+      expect(await autocheckpoint(handle)).toBe(20_000);
+      expect(await autocheckpoint(plain)).toBe(1_000);
+    } finally {
+      await handle.close();
+      await plain.close();
+    }
+  });
+});
+
+describe('npm start', () => {
+  /**
+   * A worker thread lets V8 grow the main thread's young generation past what YOUNG_GENERATION_MB asks (seen: 32 MB
+   * instead of 16), so `npm start` gives node the limit on its command line, where it holds. Allocates like a busy
+   * server beside a worker and reports the largest young generation seen.
+   */
+  async function largestYoungGenerationMb(nodeOptions: string[]): Promise<number> {
+    const script = `
+      const { Worker } = require('node:worker_threads');
+      const { getHeapSpaceStatistics } = require('node:v8');
+      new Worker('setInterval(() => {}, 1000)', { eval: true }).unref();
+      const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+      const window = [];
+      let largest = 0;
+      let turns = 0;
+      (function turn() {
+        for (let r = 0; r < 20; r++) {
+          const request = [];
+          for (let i = 0; i < 500; i++) request.push({ i, s: 'x' + i + r, pair: [i, r] });
+          window.push(request);
+          if (window.length > 400) window.shift();
+        }
+        largest = Math.max(largest, size());
+        if (++turns < 400) return setImmediate(turn);
+        process.stdout.write(String(largest / 1048576));
+      })();
+    `;
+    const { stdout } = await run(process.execPath, [...nodeOptions, '-e', script], { timeout: 30_000 });
+    return Number(stdout);
+  }
+
+  it('limits the young generation on the command line, which holds with a worker thread running', async () => {
+    const start = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> })
+      .scripts.start;
+    const options = start.split(/\s+/).filter((word) => word.startsWith('--'));
+    expect(options).toContain('--max-semi-space-size=8');
+    expect(await largestYoungGenerationMb(options)).toBeLessThanOrEqual(16);
+    // Without it V8 takes its full 32 MB: the test above would notice the flag going missing.
+    expect(await largestYoungGenerationMb([])).toBeGreaterThan(16);
+  }, 60_000);
+});
