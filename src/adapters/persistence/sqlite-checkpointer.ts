@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
 export interface CheckpointerOptions {
-  /** Pause between passive checkpoints (default 100 ms). */
+  /** Pause between passive checkpoints (default 25 ms). */
   intervalMs?: number;
   /** Log length, in pages, past which the worker restarts the log (default 4,000, about 16 MB). */
   restartPages?: number;
@@ -63,7 +63,7 @@ export class SqliteCheckpointer {
         driver: require.resolve('better-sqlite3'),
         path: sqlite.name,
         busyTimeoutMs: 10_000,
-        intervalMs: options.intervalMs ?? 100,
+        intervalMs: options.intervalMs ?? 25,
         restartPages: options.restartPages ?? 4_000,
       },
       // It holds one connection and a timer: a small heap is plenty.
