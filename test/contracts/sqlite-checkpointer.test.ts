@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/adapters/persistence/database';
 import { SqliteCheckpointer } from '../../src/adapters/persistence/sqlite-checkpointer';
+import { allocateLikeABusyServer } from '../support/busy-allocation';
 import { freshSqliteUrl } from '../support/databases';
 
-const run = promisify(execFile);
 const PAGE = 4096;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -84,31 +82,15 @@ describe('SqliteCheckpointer', () => {
 describe('npm start', () => {
   /**
    * A worker thread lets V8 grow the main thread's young generation past what YOUNG_GENERATION_MB asks (seen: 32 MB
-   * instead of 16), so `npm start` gives node the limit on its command line, where it holds. Allocates like a busy
-   * server beside a worker and reports the largest young generation seen.
+   * instead of 16), so `npm start` gives node the limit on its command line, where it holds. Allocates beside a
+   * worker and reports the largest young generation seen.
    */
   async function largestYoungGenerationMb(nodeOptions: string[]): Promise<number> {
-    const script = `
-      const { Worker } = require('node:worker_threads');
-      const { getHeapSpaceStatistics } = require('node:v8');
-      new Worker('setInterval(() => {}, 1000)', { eval: true }).unref();
-      const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-      const window = [];
-      let largest = 0;
-      let turns = 0;
-      (function turn() {
-        for (let r = 0; r < 20; r++) {
-          const request = [];
-          for (let i = 0; i < 500; i++) request.push({ i, s: 'x' + i + r, pair: [i, r] });
-          window.push(request);
-          if (window.length > 400) window.shift();
-        }
-        largest = Math.max(largest, size());
-        if (++turns < 400) return setImmediate(turn);
-        process.stdout.write(String(largest / 1048576));
-      })();
-    `;
-    const { stdout } = await run(process.execPath, [...nodeOptions, '-e', script], { timeout: 30_000 });
+    const stdout = await allocateLikeABusyServer(
+      `new (require('node:worker_threads').Worker)('setInterval(() => {}, 1000)', { eval: true }).unref();`,
+      'process.stdout.write(String(largestMb));',
+      nodeOptions,
+    );
     return Number(stdout);
   }
 

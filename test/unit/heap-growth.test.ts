@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError, loadConfig } from '../../src/adapters/config/config';
 import { decideHeapGrowth, decideYoungGeneration } from '../../src/adapters/system/heap-growth';
+import { allocateLikeABusyServer } from '../support/busy-allocation';
 
 const run = promisify(execFile);
 const BUILT = join(__dirname, '..', '..', 'dist', 'src', 'adapters', 'system', 'heap-growth.js');
@@ -108,28 +109,11 @@ describe('applyHeapGrowth, in a process of its own', () => {
    * largest young generation seen.
    */
   async function largestYoungGenerationMb(limitMb: number): Promise<{ largest: number; young: unknown }> {
-    const script = `
-      const { getHeapSpaceStatistics } = require('node:v8');
-      const { limitYoungGeneration } = require(${JSON.stringify(BUILT)});
-      const young = limitYoungGeneration(${limitMb});
-      const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
-      const window = [];
-      let largest = 0;
-      let turns = 0;
-      (function turn() {
-        for (let r = 0; r < 20; r++) {
-          const request = [];
-          for (let i = 0; i < 500; i++) request.push({ i, s: 'x' + i + r, pair: [i, r] });
-          window.push(request);
-          if (window.length > 400) window.shift();
-        }
-        largest = Math.max(largest, size());
-        if (++turns < 400) return setImmediate(turn);
-        young.stop();
-        process.stdout.write(JSON.stringify({ largest: largest / 1048576, young: { limitMb: young.limitMb, source: young.source } }));
-      })();
-    `;
-    const { stdout } = await run(process.execPath, ['-e', script], { timeout: 30_000 });
+    const stdout = await allocateLikeABusyServer(
+      `const young = require(${JSON.stringify(BUILT)}).limitYoungGeneration(${limitMb});`,
+      `young.stop();
+       process.stdout.write(JSON.stringify({ largest: largestMb, young: { limitMb: young.limitMb, source: young.source } }));`,
+    );
     return JSON.parse(stdout) as { largest: number; young: unknown };
   }
 
