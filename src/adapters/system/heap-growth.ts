@@ -81,7 +81,9 @@ function youngGenerationBytes(): number {
  * (`--semi-space-growth-factor`) is read each time it grows. So after every collection this sets the factor
  * to 1 (no growth) once one more doubling would pass `limitMb`, and back to 2 when V8 has shrunk it below
  * that: the young generation stops at the largest doubling step within the limit (for 16: 16 MB, half of
- * V8's own ceiling), whichever way the server was started.
+ * V8's own ceiling), whichever way the server was started. Not once a worker thread runs (the SQLite
+ * checkpointer's): V8 then grows it to its full ceiling all the same, so `npm start` sets the ceiling on node's
+ * command line instead, which this then leaves alone.
  *
  * Starts watching for this process (see `decideYoungGeneration`); `stop` ends it (the factor stays as last
  * set). The watch is a `gc` performance observer: a few microseconds per collection.
