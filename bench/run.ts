@@ -5,10 +5,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addDays } from '../src/domain/local-date';
+import { startNodeOptions } from '../test/support/start-options';
 import { DispatchResult, measureDispatch } from './dispatch';
 import { loadDataset, measureDatasets, SCALE_QUERIES, ScaleResult, TARGET_QUERIES } from './scale';
 import { BENCH_ZONES, BOOKING_COLUMNS, layoutRows, PROVIDER_COLUMNS, providerRow } from './support/data';
@@ -68,17 +69,8 @@ const API_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 /** The service as in production: auth, validation, rate limiting (set high enough not to refuse the load), info logs to a file. */
 const SERVICE_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '10000000', RATE_LIMIT_WINDOW_MS: '60000', BOOTSTRAP_ADMIN_KEY: API_KEY };
 const SERVICE_SCRIPT = resolve(__dirname, '../src/main.js');
-/** The options `npm start` gives node (package.json's start script: `node <options> dist/src/cli.js serve`), so that the service runs here as it does in production. */
-const SERVICE_NODE_OPTIONS = (() => {
-  const pkg = JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
-  const options: string[] = [];
-  for (const word of words.slice(words[0] === 'node' ? 1 : words.length)) {
-    if (!word.startsWith('--')) break;
-    options.push(word);
-  }
-  return options;
-})();
+/** Started with the node options of `npm start`, so that the service runs here as it does in production. */
+const SERVICE_NODE_OPTIONS = startNodeOptions();
 const RAW_SCRIPT = resolve(__dirname, 'raw-server.js');
 /** Bookings seeded for the GET load sit before the POST range, one provider-day of 8 after another. */
 const GET_SEED_FIRST_DATE = addDays(POST_FIRST_DATE, -365);

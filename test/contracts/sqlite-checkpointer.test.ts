@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -7,6 +7,7 @@ import { openDatabase } from '../../src/adapters/persistence/database';
 import { SqliteCheckpointer } from '../../src/adapters/persistence/sqlite-checkpointer';
 import { allocateLikeABusyServer } from '../support/busy-allocation';
 import { freshSqliteUrl } from '../support/databases';
+import { startNodeOptions } from '../support/start-options';
 
 const PAGE = 4096;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,9 +96,7 @@ describe('npm start', () => {
   }
 
   it('limits the young generation on the command line, which holds with a worker thread running', async () => {
-    const start = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> })
-      .scripts.start;
-    const options = start.split(/\s+/).filter((word) => word.startsWith('--'));
+    const options = startNodeOptions();
     expect(options).toContain('--max-semi-space-size=8');
     expect(await largestYoungGenerationMb(options)).toBeLessThanOrEqual(16);
     // Without it V8 takes its full 32 MB: the test above would notice the flag going missing.
