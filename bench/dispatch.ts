@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { jsonLogger } from '../src/adapters/system/json-logger';
 import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { addDays } from '../src/domain/local-date';
-import { createService } from '../src/main';
+import { createService } from '../src/service';
 import { DatabaseFactory, DatabaseKind } from './support/databases';
 import { median } from './throughput';
 

@@ -9,7 +9,6 @@ import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { addDays } from '../src/domain/local-date';
-import { startNodeOptions } from '../test/support/start-options';
 import { DispatchResult, measureDispatch } from './dispatch';
 import { loadDataset, measureDatasets, SCALE_QUERIES, ScaleResult, TARGET_QUERIES } from './scale';
 import { BENCH_ZONES, BOOKING_COLUMNS, layoutRows, PROVIDER_COLUMNS, providerRow } from './support/data';
@@ -68,9 +67,8 @@ type Settings = ReturnType<typeof settings>;
 const API_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
 /** The service as in production: auth, validation, rate limiting (set high enough not to refuse the load), info logs to a file. */
 const SERVICE_ENV = { LOG_LEVEL: 'info', RATE_LIMIT_MAX: '10000000', RATE_LIMIT_WINDOW_MS: '60000', BOOTSTRAP_ADMIN_KEY: API_KEY };
-const SERVICE_SCRIPT = resolve(__dirname, '../src/main.js');
-/** Started with the node options of `npm start`, so that the service runs here as it does in production. */
-const SERVICE_NODE_OPTIONS = startNodeOptions();
+const SERVICE_SCRIPT = resolve(__dirname, '../src/cli.js');
+const SERVICE_NODE_OPTIONS: string[] = [];
 const RAW_SCRIPT = resolve(__dirname, 'raw-server.js');
 /** Bookings seeded for the GET load sit before the POST range, one provider-day of 8 after another. */
 const GET_SEED_FIRST_DATE = addDays(POST_FIRST_DATE, -365);

@@ -1,6 +1,6 @@
 import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { addDays } from '../src/domain/local-date';
-import { createService } from '../src/main';
+import { createService } from '../src/service';
 import { BENCH_ZONES, BOOKING_COLUMNS, BOOKINGS_PER_DAY, layoutRows, PROVIDER_COLUMNS, providerRow } from './support/data';
 import { DatabaseFactory, DatabaseKind, migrate, openBulkWriter } from './support/databases';
 import { median } from './throughput';

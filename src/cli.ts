@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
+/** The command line, and the start of every process it runs: `serve`, `migrate`, `keys`, `outbox`. */
 import { Command } from 'commander';
-import { CONFIG_SCHEMA, loadConfig } from './adapters/config/config';
-import { BookingService, createService, main } from './main';
+import { AppConfig, CONFIG_SCHEMA, ConfigError, loadConfig } from './adapters/config/config';
+import { BookingService, createService } from './service';
+import { startServer } from './http-server';
 import { Role, SYSTEM_ACTOR } from './domain/actor';
 import { openDatabase } from './adapters/persistence/database';
 import { migrateDown, migrateToLatest, migrationStatus } from './adapters/persistence/migrator';
@@ -32,6 +33,32 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
+/** The server process: configuration from the environment, listen, and on SIGTERM or SIGINT a clean stop. */
+export async function serve(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = await loadConfig();
+  } catch (error) {
+    console.error(error instanceof ConfigError ? error.message : error);
+    process.exit(1);
+  }
+  const server = await startServer(config).catch((error: unknown) => {
+    console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+  server.app.log.info({ database: server.service.database.describe, url: server.url }, 'booking service ready');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
 export function buildCli(): Command {
   const program = new Command('booking-service').description('Booking service: HTTP API, migrations and maintenance on DATABASE_URL');
 
@@ -42,9 +69,7 @@ export function buildCli(): Command {
       'after',
       `\nEnvironment: ${Object.keys(CONFIG_SCHEMA.properties).join(', ')}.\nMigrations run at start; SIGTERM finishes in-flight requests, then exits.`,
     )
-    .action(async () => {
-      await main();
-    });
+    .action(serve);
 
   const migrate = program.command('migrate').description('Database schema migrations');
   migrate

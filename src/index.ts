@@ -4,7 +4,8 @@
  *   const service = await createService({ databaseUrl: 'sqlite::memory:' });
  *   const provider = await service.useCases.createProvider.execute({ actor: SYSTEM_ACTOR, name: 'Ada', email: 'ada@example.com' });
  */
-export { createService, startServer, type BookingService, type ServiceOptions, type RunningServer } from './main';
+export { createService, type BookingService, type ServiceOptions } from './service';
+export { startServer, type RunningServer } from './http-server';
 export { loadConfig, type AppConfig } from './adapters/config/config';
 export { buildApp } from './adapters/http/app';
 export { FixedClock, SystemClock } from './adapters/system/system-clock';

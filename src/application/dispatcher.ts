@@ -1,6 +1,6 @@
 import { BookingEventType } from '../domain/booking';
 import { DEFAULT_DELIVERY_SCHEDULE, DeliverySchedule, nextAttemptAfterFailure } from '../domain/delivery-schedule';
-import { isoUtc } from '../domain/iso-time';
+import { isoUtc } from './views';
 import { Provider } from '../domain/provider';
 import { webhookWants } from '../domain/webhook';
 import { BookingEvent } from './ports/booking-event-log';

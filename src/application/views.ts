@@ -1,5 +1,4 @@
 import { Booking } from '../domain/booking';
-import { isoUtc } from '../domain/iso-time';
 import { formatMinutesWithSeconds } from '../domain/local-date';
 import { Provider } from '../domain/provider';
 import { TimeZones } from '../domain/time-zones';
@@ -36,7 +35,10 @@ export interface ProviderView {
   calendar_token?: string;
 }
 
-export { isoUtc };
+/** An instant as ISO 8601 in UTC with milliseconds: `2027-12-01T09:12:44.120Z`. */
+export function isoUtc(ms: number): string {
+  return new Date(ms).toISOString();
+}
 
 export function bookingView(b: Booking, zones: TimeZones): BookingView {
   return {

@@ -6,7 +6,6 @@ import { freePort } from '../support/embedded-postgres';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'main.js');
 const CLI = join(ROOT, 'dist', 'src', 'cli.js');
 
 interface Server {
@@ -18,7 +17,7 @@ interface Server {
 async function startServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

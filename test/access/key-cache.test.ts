@@ -8,7 +8,7 @@ import { FixedClock } from '../../src/adapters/system/system-clock';
 import { Authenticate, CreateApiKey, KEY_CACHE_TTL_MS, RevokeApiKey } from '../../src/application/use-cases/api-keys';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { UnauthenticatedError } from '../../src/domain/errors';
-import { BookingService, createService } from '../../src/main';
+import { BookingService, createService } from '../../src/service';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 
 const T0 = Date.parse('2027-01-04T09:00:00Z');
@@ -120,7 +120,7 @@ describe.each(DIALECTS)('a key revoked by another process on %s', (dialect) => {
   });
 
   const listening = async (service: BookingService) => {
-    const revocations = service.database.keyRevocations;
+    const revocations = service.keyRevocations;
     if (revocations instanceof PostgresKeyRevocations) expect(await revocations.ready()).toBe(true);
   };
 
@@ -146,7 +146,9 @@ describe.each(DIALECTS)('a key revoked by another process on %s', (dialect) => {
     await a.useCases.authenticate.execute({ secret });
     await b.useCases.revokeApiKey.execute({ actor: SYSTEM_ACTOR, id: apiKey.id });
     if (dialect === 'sqlite') {
-      // The file's data version has changed under a's connection: refused on the very next request.
+      // The file's data version has changed under a's connection, which a reads once per turn of its event loop:
+      // refused from the next turn on.
+      await new Promise((resolve) => setImmediate(resolve));
       await expect(a.useCases.authenticate.execute({ secret })).rejects.toBeInstanceOf(UnauthenticatedError);
     } else {
       // Announced at commit; a hears it as soon as its listening connection reads it.
@@ -159,7 +161,7 @@ describe.each(DIALECTS)('a key revoked by another process on %s', (dialect) => {
       await listening(a);
       const { apiKey, secret } = await b.useCases.createApiKey.execute({ actor: SYSTEM_ACTOR, name: 'unheard', role: 'client' });
       await a.useCases.authenticate.execute({ secret });
-      const revocations = a.database.keyRevocations as PostgresKeyRevocations;
+      const revocations = a.keyRevocations as PostgresKeyRevocations;
       await sql`select pg_terminate_backend(pid) from pg_stat_activity
                 where datname = current_database() and query = 'listen booking_api_key_revoked'`.execute(b.database.db);
       const deadline = Date.now() + 2_000;

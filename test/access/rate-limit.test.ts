@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { createHttpApp } from '../../src/main';
+import { createHttpApp } from '../../src/http-server';
 import { DIALECTS } from '../support/databases';
 import { createTestApp, TestApp } from '../support/http-harness';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { RunningServer, startServer } from '../../src/main';
+import { RunningServer, startServer } from '../../src/http-server';
 import { freshSqliteUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
 import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';

@@ -178,8 +178,6 @@ describe('serve', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.find((l) => l.msg === 'booking service ready')).toMatchObject({
       url: `http://127.0.0.1:${port}`,
-      heapGrowth: { percent: 100, source: 'config' },
-      youngGeneration: { limitMb: 16, source: 'config' },
     });
     expect(lines.filter((l) => l.msg === 'request completed').map((l) => l.route)).toEqual(['/health', '/api/v1/providers']);
     // Logs are written asynchronously: the line logged just before the process exits still gets out.

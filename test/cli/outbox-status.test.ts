@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { jsonLogger } from '../../src/adapters/system/json-logger';
 import { FixedClock } from '../../src/adapters/system/system-clock';
-import { createService } from '../../src/main';
+import { createService } from '../../src/service';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
 

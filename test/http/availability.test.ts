@@ -1,5 +1,6 @@
 import { FastifyInstance } from 'fastify';
-import { BookingService, createHttpApp, createService } from '../../src/main';
+import { createHttpApp } from '../../src/http-server';
+import { BookingService, createService } from '../../src/service';
 import { DIALECTS } from '../support/databases';
 import { createTestApp, TestApp } from '../support/http-harness';
 import { book, createProvider, del, expectErrorShape, get, Json, patch, post } from './helpers';

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { FastifyInstance } from 'fastify';
 import { loggableUrl, loggerOptions, requestIdFrom } from '../../src/adapters/http/logging';
-import { bootstrapAdminKey, BookingService, createHttpApp, createService } from '../../src/main';
+import { bootstrapAdminKey, createHttpApp } from '../../src/http-server';
+import { BookingService, createService } from '../../src/service';
 import { freshDatabaseUrl } from '../support/databases';
 import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
 

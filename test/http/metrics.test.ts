@@ -1,5 +1,5 @@
 import { HttpAppOptions } from '../../src/adapters/http/app';
-import { createHttpApp } from '../../src/main';
+import { createHttpApp } from '../../src/http-server';
 import { DIALECTS } from '../support/databases';
 import { createTestApp, TestApp } from '../support/http-harness';
 

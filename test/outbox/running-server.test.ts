@@ -1,4 +1,4 @@
-import { startServer } from '../../src/main';
+import { startServer } from '../../src/http-server';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
 import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';

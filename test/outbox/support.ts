@@ -3,7 +3,7 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { jsonLogger } from '../../src/adapters/system/json-logger';
-import { BookingService } from '../../src/main';
+import { BookingService } from '../../src/service';
 import { createTestApp, TestApp, TestAppOptions } from '../support/http-harness';
 
 export type Json = Record<string, any>;

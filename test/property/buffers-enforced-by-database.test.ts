@@ -5,7 +5,7 @@ import { KyselyBookingRepository } from '../../src/adapters/persistence/kysely-b
 import { NewBooking } from '../../src/application/ports/booking-repository';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
 import { SlotUnavailableError } from '../../src/domain/errors';
-import { BookingService, createService } from '../../src/main';
+import { BookingService, createService } from '../../src/service';
 import { bookingRowOf } from '../support/builders';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 

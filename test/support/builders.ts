@@ -16,7 +16,7 @@ import {
   CreateBooking,
   CreateBookingInput,
   CreateProvider,
-  createCalendarUseCases,
+  createCoreUseCases,
 } from '../../src/application/use-cases';
 import { bookingView } from '../../src/application/views';
 import { Actor } from '../../src/domain/actor';
@@ -240,7 +240,7 @@ export function anInMemoryService(now = NOW) {
     store,
     uow,
     clock,
-    useCases: createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency }),
+    useCases: createCoreUseCases({ uow, store, clock, zones, secrets, idempotency }),
   };
 }
 

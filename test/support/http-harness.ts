@@ -1,7 +1,8 @@
 import { FastifyInstance } from 'fastify';
 import { AppConfig, loadConfig } from '../../src/adapters/config/config';
 import { FixedClock } from '../../src/adapters/system/system-clock';
-import { bootstrapAdminKey, BookingService, createHttpApp, createService, outboxOptions, ServiceOptions } from '../../src/main';
+import { bootstrapAdminKey, createHttpApp, outboxOptions } from '../../src/http-server';
+import { BookingService, createService, ServiceOptions } from '../../src/service';
 import { DialectName, freshDatabaseUrl } from './databases';
 
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';

@@ -6,11 +6,11 @@ import { FixedClock } from '../../src/adapters/system/system-clock';
 import { LuxonTimeZones } from '../../src/adapters/time/luxon-time-zones';
 import { IdempotentExecution } from '../../src/application/idempotency';
 import { Repositories, UnitOfWork } from '../../src/application/ports/unit-of-work';
-import { CalendarUseCases, createCalendarUseCases, CreateBooking } from '../../src/application/use-cases';
+import { CoreUseCases, createCoreUseCases, CreateBooking } from '../../src/application/use-cases';
 import { TEST_NOW } from './http-harness';
 
 /** The calendar use cases, wired to in-memory adapters exactly as the composition root wires the databases. */
-export interface InMemoryService extends CalendarUseCases {
+export interface InMemoryService extends CoreUseCases {
   state: InMemoryState;
   clock: FixedClock;
   zones: LuxonTimeZones;
@@ -49,7 +49,7 @@ export function createInMemoryService(options: { now?: string | number } = {}): 
     clock,
     zones,
     uow,
-    ...createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations: new LocalKeyRevocations() }),
+    ...createCoreUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations: new LocalKeyRevocations() }),
     tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, idempotency),
   };
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { FixedClock } from '../../src/adapters/system/system-clock';
 import { SYSTEM_ACTOR } from '../../src/domain/actor';
-import { createService } from '../../src/main';
+import { createService } from '../../src/service';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 
 describe.each(DIALECTS)('expired idempotency records on %s', (dialect) => {

@@ -15,8 +15,6 @@ export interface AppConfig {
   BOOTSTRAP_ADMIN_KEY?: string;
   WEBHOOK_ALLOW_PRIVATE_URLS: boolean;
   IDEMPOTENCY_TTL_HOURS: number;
-  HEAP_GROWING_PERCENT: number;
-  YOUNG_GENERATION_MB: number;
 }
 
 export const CONFIG_SCHEMA = {
@@ -39,8 +37,6 @@ export const CONFIG_SCHEMA = {
     BOOTSTRAP_ADMIN_KEY: { type: 'string', minLength: 16, maxLength: 256 },
     WEBHOOK_ALLOW_PRIVATE_URLS: { type: 'boolean', default: false },
     IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 24, maximum: 8760, default: 24 },
-    HEAP_GROWING_PERCENT: { type: 'integer', minimum: 0, maximum: 1000, default: 100 },
-    YOUNG_GENERATION_MB: { type: 'integer', minimum: 0, maximum: 1024, default: 16 },
   },
 } as const;
 

@@ -13,10 +13,6 @@ import {
   SqliteDriver,
 } from 'kysely';
 import type pg from 'pg';
-import { KeyRevocations } from '../../application/ports/key-revocations';
-import { PostgresKeyRevocations } from './postgres-key-revocations';
-import { CheckpointerOptions, SqliteCheckpointer } from './sqlite-checkpointer';
-import { SqliteKeyRevocations } from './sqlite-key-revocations';
 import { Database } from './schema';
 
 export type DialectName = 'postgres' | 'sqlite';
@@ -30,23 +26,30 @@ export interface Capabilities {
   serializeEventIds: boolean;
 }
 
+/** The driver under the Kysely instance, for the parts that talk to it directly (revocation listeners, checkpoints). */
+export type DriverHandle =
+  | { dialect: 'postgres'; connectionString: string }
+  | { dialect: 'sqlite'; sqlite: SqliteDatabase.Database; path: string };
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   capabilities: Capabilities;
+  driver: DriverHandle;
   /** A short description without credentials, for logs. */
   describe: string;
   /** Ends the pool or closes the SQLite file. */
   close(): Promise<void>;
-  /** Revocations of API keys by any process on this database, so that authentication may keep keys it read. */
-  keyRevocations: KeyRevocations;
-  /** Live pool figures for metrics; zeros on SQLite. */
+  /** Live pool figures for metrics; one idle connection on SQLite. */
   poolStats(): { total: number; idle: number; waiting: number };
 }
 
 export interface DatabaseOptions {
   poolSize?: number;
-  /** SQLite files only: checkpoint the write-ahead log on a worker thread, off the event loop (`SqliteCheckpointer`). */
-  backgroundCheckpoints?: boolean | CheckpointerOptions;
+  /**
+   * Told about errors of idle pooled connections (PostgreSQL closed them: a restart, a failover, an idle timeout).
+   * The pool drops such a connection and opens another when asked; without a listener the error would end the process.
+   */
+  onIdleConnectionError?: (error: Error) => void;
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -127,19 +130,16 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
           oid === INT8_OID ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
+    pool.on('error', (error) => options.onIdleConnectionError?.(error));
     const parsed = new URL(url);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const keyRevocations = new PostgresKeyRevocations(url);
     return {
       db,
       capabilities: { dialect: 'postgres', rowLocks: true, serializeEventIds: true },
+      driver: { dialect: 'postgres', connectionString: url },
       describe: `postgres ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
-      keyRevocations,
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
-      close: async () => {
-        await keyRevocations.close();
-        await db.destroy();
-      },
+      close: () => db.destroy(),
     };
   }
   const path = parseSqliteUrl(url);
@@ -150,18 +150,12 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  const background = options.backgroundCheckpoints;
-  const checkpointer =
-    background && path !== ':memory:' ? new SqliteCheckpointer(sqlite, background === true ? {} : background) : null;
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false, serializeEventIds: false },
+    driver: { dialect: 'sqlite', sqlite, path },
     describe: `sqlite ${path}`,
-    keyRevocations: new SqliteKeyRevocations(sqlite),
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
-    close: async () => {
-      await checkpointer?.stop();
-      await db.destroy();
-    },
+    close: () => db.destroy(),
   };
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { KeyRevocations } from '../../application/ports/key-revocations';
+import { Logger } from '../../application/ports/logger';
 
 /** The channel a revocation is announced on, in the revoking transaction (delivered at its commit). */
 export const KEY_REVOKED_CHANNEL = 'booking_api_key_revoked';
@@ -18,7 +19,10 @@ export class PostgresKeyRevocations implements KeyRevocations {
   private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(private readonly connectionString: string) {}
+  constructor(
+    private readonly connectionString: string,
+    private readonly logger: Logger,
+  ) {}
 
   generation(): number | null {
     if (this.listening) return this.counter;
@@ -52,7 +56,7 @@ export class PostgresKeyRevocations implements KeyRevocations {
     const client = new driver.Client({ connectionString: this.connectionString, keepAlive: true });
     this.client = client;
     client.on('notification', () => this.counter++);
-    client.on('error', () => this.lost(client));
+    client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     client
       .connect()
@@ -63,11 +67,17 @@ export class PostgresKeyRevocations implements KeyRevocations {
         this.counter++;
         this.listening = true;
       })
-      .catch(() => this.lost(client));
+      .catch((error: unknown) => this.lost(client, error));
   }
 
-  private lost(client: pg.Client): void {
+  private lost(client: pg.Client, error?: unknown): void {
     if (this.client !== client) return;
+    if (!this.closed) {
+      this.logger.warn(
+        { err: error, retryInMs: RECONNECT_MS },
+        'API key revocation listener lost its connection: keys are read from the database on every request until it is back',
+      );
+    }
     this.client = undefined;
     this.listening = false;
     client.removeAllListeners('notification');

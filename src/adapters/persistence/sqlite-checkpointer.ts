@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
+import { Logger } from '../../application/ports/logger';
 
 export interface CheckpointerOptions {
   /** Pause between passive checkpoints (default 25 ms). */
@@ -28,9 +29,10 @@ const restart = db.prepare('pragma wal_checkpoint(RESTART)');
 const timer = setInterval(() => {
   try {
     if (passive.get().log >= workerData.restartPages) restart.get();
-  } catch {
+  } catch (error) {
     // Busy past the timeout, or the file went away: the next turn tries again, and the serving connection's
-    // own automatic checkpoint bounds the log meanwhile.
+    // own automatic checkpoint bounds the log meanwhile. Told to the parent, which logs it.
+    parentPort.postMessage(String(error && error.message));
   }
 }, workerData.intervalMs);
 parentPort.once('message', () => {
@@ -47,14 +49,14 @@ parentPort.once('message', () => {
  * worker does that copying beside the event loop; the serving connection keeps an automatic checkpoint only as
  * a backstop, and goes back to SQLite's default if the worker ends.
  *
- * Starting a worker thread lets V8 grow the main thread's young generation to its full 32 MB, whatever
- * `YOUNG_GENERATION_MB` asks: `npm start` and the Docker image pass `--max-semi-space-size=8` to node, which holds.
  */
 export class SqliteCheckpointer {
   private readonly worker: Worker;
   private stopping: Promise<void> | null = null;
 
-  constructor(sqlite: SqliteDatabase.Database, options: CheckpointerOptions = {}) {
+  private lastReported = 0;
+
+  constructor(sqlite: SqliteDatabase.Database, logger: Logger, options: CheckpointerOptions = {}) {
     const backstopPages = options.backstopPages ?? 20_000;
     sqlite.pragma(`wal_autocheckpoint = ${backstopPages}`);
     this.worker = new Worker(WORKER_SOURCE, {
@@ -73,7 +75,13 @@ export class SqliteCheckpointer {
     });
     // Never what keeps the process alive; if it fails, the serving connection checkpoints as SQLite does alone.
     this.worker.unref();
-    this.worker.on('error', () => undefined);
+    this.worker.on('message', (message: string) => {
+      // At most one line a minute: a file busy for long would otherwise write one every turn.
+      if (Date.now() - this.lastReported < 60_000) return;
+      this.lastReported = Date.now();
+      logger.warn({ error: message }, 'SQLite checkpoint failed; retrying, with SQLite\'s own checkpoint as a backstop');
+    });
+    this.worker.on('error', (error) => logger.error({ err: error }, 'SQLite checkpoint worker failed; SQLite checkpoints in commits again'));
     this.worker.once('exit', () => {
       if (!this.stopping && sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
     });

@@ -4,12 +4,14 @@ import { KeyRevocations } from '../../application/ports/key-revocations';
 /**
  * Revocations on SQLite. `PRAGMA data_version` changes when another connection (another process: an instance
  * sharing the file, the command-line tool) commits to the file; this process's own revocations are reported by
- * the use case. Any outside commit drops every key kept, which is exact and costs one cheap read per request.
+ * the use case. Any outside commit drops every key kept. The version is read once per turn of the event loop
+ * (the read costs about as much as a small query), so every request of a turn sees the commits made before it began.
  */
 export class SqliteKeyRevocations implements KeyRevocations {
   private readonly dataVersion: SqliteDatabase.Statement;
   private seen: unknown;
   private counter = 0;
+  private readThisTurn = false;
 
   constructor(sqlite: SqliteDatabase.Database) {
     this.dataVersion = sqlite.prepare('pragma data_version').pluck();
@@ -17,6 +19,7 @@ export class SqliteKeyRevocations implements KeyRevocations {
   }
 
   generation(): number | null {
+    if (this.readThisTurn) return this.counter;
     let version: unknown;
     try {
       version = this.dataVersion.get();
@@ -27,6 +30,10 @@ export class SqliteKeyRevocations implements KeyRevocations {
       this.seen = version;
       this.counter++;
     }
+    this.readThisTurn = true;
+    setImmediate(() => {
+      this.readThisTurn = false;
+    });
     return this.counter;
   }
 

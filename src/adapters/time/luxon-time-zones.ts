@@ -1,5 +1,4 @@
 import { IANAZone } from 'luxon';
-import { isoUtcSeconds } from '../../domain/iso-time';
 import { LocalReading, TimeZones } from '../../domain/time-zones';
 
 const MINUTE_MS = 60_000;
@@ -101,7 +100,7 @@ export class LuxonTimeZones implements TimeZones {
 
   formatWithOffset(instant: number, zoneName: string): string {
     const offset = this.offsetAt(this.entry(zoneName), instant);
-    const wall = isoUtcSeconds(instant + offset * MINUTE_MS);
+    const wall = new Date(instant + offset * MINUTE_MS).toISOString().slice(0, 19);
     const abs = Math.abs(offset);
     return `${wall}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
   }

@@ -2,8 +2,11 @@ import { TimeZones } from '../../domain/time-zones';
 import { IdempotentExecution } from '../idempotency';
 import { Clock } from '../ports/clock';
 import { KeyRevocations } from '../ports/key-revocations';
+import { Outbox } from '../ports/outbox';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
+import { WebhookRepository } from '../ports/webhook-repository';
+import { WebhookUrlPolicy } from '../ports/webhook-url-policy';
 import { Authenticate, CreateApiKey, EnsureBootstrapKey, ListApiKeys, RevokeApiKey } from './api-keys';
 import { GetCalendarFeed } from './calendar-feed';
 import { CancelBooking, CreateBooking, GetBooking, GetBookingHistory, ListBookings, ListEvents, UpdateBooking } from './bookings';
@@ -49,8 +52,8 @@ export interface UseCases {
   getCalendarFeed: GetCalendarFeed;
 }
 
-/** What the calendar use cases (providers, schedules, availability, bookings, keys, feeds) need. */
-export interface CalendarPorts {
+/** What the core use cases (providers, schedules, availability, bookings, keys, feeds) need. */
+export interface CorePorts {
   uow: UnitOfWork;
   /** Repositories outside any transaction, for reads and single-statement writes. */
   store: Repositories;
@@ -62,10 +65,30 @@ export interface CalendarPorts {
   keyRevocations?: KeyRevocations;
 }
 
-export type CalendarUseCases = Omit<UseCases, 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
+/** What every use case needs: the core ports and the delivery side's. */
+export interface ServicePorts extends CorePorts {
+  webhooks: WebhookRepository;
+  webhookUrlPolicy: WebhookUrlPolicy;
+  outbox: Outbox;
+}
 
-/** Builds every use case that needs only the calendar ports, whatever adapters stand behind them. */
-export function createCalendarUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations }: CalendarPorts): CalendarUseCases {
+export type CoreUseCases = Omit<UseCases, 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
+
+/** Every use case, whatever adapters stand behind the ports. */
+export function createUseCases(ports: ServicePorts): UseCases {
+  const { webhooks, webhookUrlPolicy, outbox, clock, secrets } = ports;
+  return {
+    ...createCoreUseCases(ports),
+    createWebhook: new CreateWebhook(webhooks, webhookUrlPolicy, clock, secrets),
+    listWebhooks: new ListWebhooks(webhooks),
+    getWebhook: new GetWebhook(webhooks),
+    deleteWebhook: new DeleteWebhook(webhooks, clock),
+    listWebhookDeliveries: new ListWebhookDeliveries(webhooks, outbox),
+  };
+}
+
+/** Builds every use case that needs only the core ports. */
+export function createCoreUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations }: CorePorts): CoreUseCases {
   return {
     createProvider: new CreateProvider(store, clock, zones, secrets),
     getProvider: new GetProvider(store),

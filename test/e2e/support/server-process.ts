@@ -6,7 +6,7 @@ import { openDatabase } from '../../../src/adapters/persistence/database';
 import { freePort } from '../../support/embedded-postgres';
 import { TEST_ADMIN_KEY } from '../../support/http-harness';
 
-const MAIN = join(__dirname, '..', '..', '..', 'dist', 'src', 'main.js');
+const CLI = join(__dirname, '..', '..', '..', 'dist', 'src', 'cli.js');
 
 export interface ServerProcess {
   url: string;
@@ -21,11 +21,11 @@ export interface ServerProcess {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Spawns `node dist/src/main.js` on a free port; resolves once the child exists (see `waitUntilReady`). */
+/** Spawns `node dist/src/cli.js serve` on a free port; resolves once the child exists (see `waitUntilReady`). */
 export async function spawnServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run "npm run build" before the end-to-end tests`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the end-to-end tests`);
   const port = await freePort();
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [CLI, 'serve'], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),

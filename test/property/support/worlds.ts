@@ -12,7 +12,7 @@ import {
   PutSchedule,
   UpdateBooking,
 } from '../../../src/application/use-cases';
-import { createService } from '../../../src/main';
+import { createService } from '../../../src/service';
 import { DialectName, freshDatabaseUrl } from '../../support/databases';
 import { createInMemoryService } from '../../support/in-memory-service';
 import { DatabaseHandle } from '../../../src/adapters/persistence/database';

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { openDatabase } from '../../src/adapters/persistence/database';
 import { SqliteCheckpointer } from '../../src/adapters/persistence/sqlite-checkpointer';
-import { allocateLikeABusyServer } from '../support/busy-allocation';
+import { Logger } from '../../src/application/ports/logger';
+import { createService } from '../../src/service';
 import { freshSqliteUrl } from '../support/databases';
-import { startNodeOptions } from '../support/start-options';
 
 const PAGE = 4096;
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function openWal(): SqliteDatabase.Database {
@@ -40,7 +40,7 @@ describe('SqliteCheckpointer', () => {
     alone.close();
 
     const db = openWal();
-    const checkpointer = new SqliteCheckpointer(db, { intervalMs: 5, restartPages: 50, backstopPages: 1_000_000 });
+    const checkpointer = new SqliteCheckpointer(db, quiet, { intervalMs: 5, restartPages: 50, backstopPages: 1_000_000 });
     try {
       expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1_000_000);
       const bounded = await writeAndMeasureLog(db);
@@ -57,49 +57,24 @@ describe('SqliteCheckpointer', () => {
 
   it('gives the serving connection its backstop, and stop ends the worker once, however often it is called', async () => {
     const db = openWal();
-    const checkpointer = new SqliteCheckpointer(db);
+    const checkpointer = new SqliteCheckpointer(db, quiet);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(20_000);
     await Promise.all([checkpointer.stop(), checkpointer.stop()]);
     await checkpointer.stop();
     db.close();
   });
 
-  it('is what openDatabase starts for a SQLite file when asked, and close ends it', async () => {
-    const url = freshSqliteUrl();
-    const handle = openDatabase(url, { backgroundCheckpoints: { intervalMs: 5, restartPages: 50 } });
-    const plain = openDatabase(freshSqliteUrl());
+  it('is what the service starts for a SQLite file when asked, and close ends it', async () => {
+    const background = await createService({ databaseUrl: freshSqliteUrl(), backgroundCheckpoints: true });
+    const plain = await createService({ databaseUrl: freshSqliteUrl() });
     try {
-      const autocheckpoint = async (h: typeof handle) =>
-        (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(h.db)).rows[0].wal_autocheckpoint;
-      expect(await autocheckpoint(handle)).toBe(20_000);
+      const autocheckpoint = async (service: typeof plain) =>
+        (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(service.database.db)).rows[0].wal_autocheckpoint;
+      expect(await autocheckpoint(background)).toBe(20_000);
       expect(await autocheckpoint(plain)).toBe(1_000);
     } finally {
-      await handle.close();
+      await background.close();
       await plain.close();
     }
   });
-});
-
-describe('npm start', () => {
-  /**
-   * A worker thread lets V8 grow the main thread's young generation past what YOUNG_GENERATION_MB asks (seen: 32 MB
-   * instead of 16), so `npm start` gives node the limit on its command line, where it holds. Allocates beside a
-   * worker and reports the largest young generation seen.
-   */
-  async function largestYoungGenerationMb(nodeOptions: string[]): Promise<number> {
-    const stdout = await allocateLikeABusyServer(
-      `new (require('node:worker_threads').Worker)('setInterval(() => {}, 1000)', { eval: true }).unref();`,
-      'process.stdout.write(String(largestMb));',
-      nodeOptions,
-    );
-    return Number(stdout);
-  }
-
-  it('limits the young generation on the command line, which holds with a worker thread running', async () => {
-    const options = startNodeOptions();
-    expect(options).toContain('--max-semi-space-size=8');
-    expect(await largestYoungGenerationMb(options)).toBeLessThanOrEqual(16);
-    // Without it V8 takes its full 32 MB: the test above would notice the flag going missing.
-    expect(await largestYoungGenerationMb([])).toBeGreaterThan(16);
-  }, 60_000);
 });

@@ -1,0 +1,118 @@
+/**
+ * The HTTP server over the service: the Fastify app configured as in production, listening, and the housekeeping
+ * a running server does (outbox delivery, expiry of idempotency records).
+ */
+import { FastifyInstance } from 'fastify';
+import { Clock } from './application/ports/clock';
+import { AppConfig } from './adapters/config/config';
+import { buildApp, HttpAppOptions } from './adapters/http/app';
+import { loggerOptions } from './adapters/http/logging';
+import { jsonLogger } from './adapters/system/json-logger';
+import { BookingService, createService, ServiceOptions } from './service';
+
+/** How often expired idempotency records are deleted. */
+const HOUSEKEEPING_INTERVAL_MS = 3_600_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  service: BookingService;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The HTTP adapter over a service, configured as in production; `inject` it or `listen`. */
+export async function createHttpApp(
+  service: BookingService,
+  config: AppConfig,
+  options: {
+    logger?: boolean;
+    logStream?: NodeJS.WritableStream;
+    http?: Pick<HttpAppOptions, 'metrics' | 'outboxStats'>;
+    /** Keeps Redis rate-limit counters apart from other deployments sharing the Redis. */
+    rateLimitNamespace?: string;
+  } = {},
+): Promise<FastifyInstance> {
+  return buildApp({
+    useCases: service.useCases,
+    zones: service.zones,
+    checkReady: service.isReady,
+    logger:
+      options.logger === false
+        ? false
+        : loggerOptions({ level: config.LOG_LEVEL, destination: options.logStream, pretty: process.env.NODE_ENV === 'development' }),
+    poolStats: () => service.database.poolStats(),
+    outboxStats: () => service.outboxStats(),
+    ...options.http,
+    security: {
+      authenticate: (secret) => service.useCases.authenticate.execute({ secret }),
+      rateLimit: {
+        max: config.RATE_LIMIT_MAX,
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        redisUrl: config.REDIS_URL,
+        namespace: options.rateLimitNamespace,
+      },
+    },
+  });
+}
+
+/**
+ * On a store without any key, makes the first admin key from BOOTSTRAP_ADMIN_KEY, or generates one and returns
+ * it so the caller can print it once.
+ */
+export function bootstrapAdminKey(service: BookingService, config: AppConfig): Promise<string | null> {
+  return service.useCases.ensureBootstrapKey.execute({ bootstrapSecret: config.BOOTSTRAP_ADMIN_KEY });
+}
+
+/** The outbox settings of a configuration: webhook target checks, SMTP, logging. */
+export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPrivateWebhookUrls' | 'smtpUrl' | 'mailFrom' | 'logger'> {
+  return {
+    allowPrivateWebhookUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
+    smtpUrl: config.SMTP_URL,
+    mailFrom: config.MAIL_FROM,
+    logger: jsonLogger(config.LOG_LEVEL),
+  };
+}
+
+/** Builds the service and its HTTP adapter and listens; `close` finishes in-flight requests, then the pool. */
+export async function startServer(config: AppConfig, options: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
+  const service = await createService({
+    databaseUrl: config.DATABASE_URL,
+    clock: options.clock,
+    idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
+    backgroundCheckpoints: true,
+    ...outboxOptions(config),
+  });
+  let app: FastifyInstance;
+  try {
+    const generated = await bootstrapAdminKey(service, config);
+    if (generated) {
+      process.stdout.write(
+        `\nNo API key existed, so an admin key was generated. It is shown only this once; keep it safe:\n\n  ${generated}\n\n` +
+          `Use it as: curl -H "Authorization: Bearer ${generated}" http://${config.HOST}:${config.PORT}/api/v1/providers\n\n`,
+      );
+    }
+    app = await createHttpApp(service, config, options);
+    await app.listen({ port: config.PORT, host: config.HOST });
+    service.dispatcher.start();
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+  const housekeeping = setInterval(() => {
+    service.purgeExpiredIdempotencyKeys().catch((error: unknown) => app.log.warn({ err: error }, 'idempotency purge failed'));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const host = config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return {
+    app,
+    service,
+    url: `http://${host}:${port}`,
+    close: async () => {
+      clearInterval(housekeeping);
+      await app.close();
+      await service.close();
+    },
+  };
+}
