@@ -1,9 +1,11 @@
 import { Migration } from 'kysely';
 import * as initial from './0001_initial';
 import * as outbox from './0002_outbox';
+import * as servicesAndOccupancies from './0003_services_and_occupancies';
 
 /** Every migration, in order. Names are recorded in the database; never rename one. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_outbox': outbox,
+  '0003_services_and_occupancies': servicesAndOccupancies,
 };

@@ -8,6 +8,6 @@ export function requireAdmin(actor: Actor): void {
 
 /** A booking the actor may not see is reported exactly like a missing one. */
 export function visibleBooking(actor: Actor, booking: Booking | null): Booking {
-  if (!booking || !canSeeBooking(actor, booking.createdBy)) throw new BookingNotFoundError();
+  if (!booking || !canSeeBooking(actor, booking)) throw new BookingNotFoundError();
   return booking;
 }

@@ -1,23 +1,34 @@
 import { ValidationError } from './errors';
 
-export type BookingStatus = 'active' | 'cancelled';
+/** `pending` waits for an admin's confirmation; `declined` is final, like `cancelled`. */
+export type BookingStatus = 'active' | 'pending' | 'cancelled' | 'declined';
+export const BOOKING_STATUSES: readonly BookingStatus[] = ['active', 'pending', 'cancelled', 'declined'];
+
+/** Active and pending bookings take their span on every provider; cancelled and declined ones take nothing. */
+export function isOccupying(status: BookingStatus): boolean {
+  return status === 'active' || status === 'pending';
+}
 
 export interface Booking {
   id: number;
+  /** The first of `providerIds`. */
   providerId: number;
-  /** Provider-local date and wall-clock start (minutes of the day). */
+  /** The providers it takes: one per pool of its service, in pool order, or the one it was booked with. */
+  providerIds: number[];
+  /** The service it was booked through, or null for a booking of one provider. */
+  serviceId: number | null;
+  /** The series it is an occurrence of, or null. */
+  seriesId: number | null;
+  /** Local date and wall-clock start (minutes of the day) in `timezone`. */
   date: string;
   startMinute: number;
   durationMinutes: number;
-  /** Provider-local wall-clock end, 1440 when the booking ends at midnight. */
+  /** Local wall-clock end, 1440 when the booking ends at midnight. */
   endMinute: number;
-  /** The zone the local fields were judged in. */
+  /** The zone the local fields are read in: the provider's, or the service's for a service booking. */
   timezone: string;
   startsAt: number;
   endsAt: number;
-  /** The span widened by the schedule's buffers: what may not overlap another active booking's. */
-  blockStart: number;
-  blockEnd: number;
   status: BookingStatus;
   customerName: string | null;
   customerEmail: string | null;
@@ -28,6 +39,8 @@ export interface Booking {
   createdAt: number;
   updatedAt: number;
   cancelledAt: number | null;
+  /** Hash of the customer's manage token (shown once, at creation); null when it has none. */
+  manageTokenHash: string | null;
 }
 
 export interface CustomerFields {
@@ -62,12 +75,20 @@ export function validateCustomerFields(fields: CustomerFields): CustomerFields {
   return out;
 }
 
-export type BookingEventType = 'booking.created' | 'booking.rescheduled' | 'booking.updated' | 'booking.cancelled';
+export type BookingEventType =
+  | 'booking.created'
+  | 'booking.rescheduled'
+  | 'booking.updated'
+  | 'booking.cancelled'
+  | 'booking.confirmed'
+  | 'booking.declined';
 export const BOOKING_EVENT_TYPES: readonly BookingEventType[] = [
   'booking.created',
   'booking.rescheduled',
   'booking.updated',
   'booking.cancelled',
+  'booking.confirmed',
+  'booking.declined',
 ];
 
 /** What changed, per public field name, as `[old, new]`. */
@@ -81,6 +102,7 @@ const TRACKED: [keyof Booking, string][] = [
   ['customerEmail', 'customer_email'],
   ['notes', 'notes'],
   ['status', 'status'],
+  ['providerIds', 'provider_ids'],
 ];
 
 const RESCHEDULING = new Set(['date', 'time', 'duration_minutes']);
@@ -89,7 +111,8 @@ const RESCHEDULING = new Set(['date', 'time', 'duration_minutes']);
 export function diffBookings(before: Booking, after: Booking, formatTime: (minute: number) => string): BookingChanges {
   const changes: BookingChanges = {};
   for (const [key, name] of TRACKED) {
-    if (before[key] !== after[key]) {
+    const differs = Array.isArray(before[key]) ? String(before[key]) !== String(after[key]) : before[key] !== after[key];
+    if (differs) {
       changes[name] = key === 'startMinute'
         ? [formatTime(before.startMinute), formatTime(after.startMinute)]
         : [before[key], after[key]];

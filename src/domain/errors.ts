@@ -47,6 +47,7 @@ export class NotFoundError extends DomainError {
 }
 
 export class SlotUnavailableError extends DomainError {
+  /** `conflictingBookingId`: a booking in the way that the caller may see; none when there is no such booking. */
   constructor(readonly conflictingBookingId?: number) {
     super(
       'SLOT_UNAVAILABLE',
@@ -135,3 +136,56 @@ export class NonexistentLocalTimeError extends DomainError {
 
 /** An error replayed from a stored idempotent outcome, carrying the original code and message. */
 export class ReplayedDomainError extends DomainError {}
+
+export class ServiceNotFoundError extends DomainError {
+  constructor() {
+    super('SERVICE_NOT_FOUND', 'Service not found');
+  }
+}
+
+export class HoldNotFoundError extends DomainError {
+  constructor() {
+    super('HOLD_NOT_FOUND', 'Hold not found');
+  }
+}
+
+export class SeriesNotFoundError extends DomainError {
+  constructor() {
+    super('SERIES_NOT_FOUND', 'Series not found');
+  }
+}
+
+export class HoldExpiredError extends DomainError {
+  constructor() {
+    super('HOLD_EXPIRED', 'The hold has expired, was released or was already turned into a booking');
+  }
+}
+
+export class CapacityInUseError extends DomainError {
+  constructor(busiest: number) {
+    super('CAPACITY_IN_USE', `Capacity cannot go below ${busiest}: that many bookings and holds overlap at some instant from now on`, {
+      in_use: busiest,
+    });
+  }
+}
+
+export class BookingNotPendingError extends DomainError {
+  constructor() {
+    super('BOOKING_NOT_PENDING', 'Only a pending booking can be confirmed or declined');
+  }
+}
+
+export class TooLateToChangeError extends DomainError {
+  constructor(minutes: number, change: 'cancel' | 'reschedule') {
+    super('TOO_LATE_TO_CHANGE', `This booking can no longer be ${change === 'cancel' ? 'cancelled' : 'moved'}: changes need at least ${minutes} minutes before it starts`, {
+      [change === 'cancel' ? 'min_cancel_notice_minutes' : 'min_reschedule_notice_minutes']: minutes,
+    });
+  }
+}
+
+/** A pool of a service that no provider can take the span in. */
+export class PoolUnavailableError extends DomainError {
+  constructor(pool: number) {
+    super('SLOT_UNAVAILABLE', 'This time slot is already booked', { pool });
+  }
+}

@@ -7,9 +7,14 @@ export interface Provider {
   email: string;
   timezone: string;
   defaultDurationMinutes: number;
+  /** How many bookings and holds may overlap at any instant (1: no overlap). */
+  capacity: number;
   /** Secret that opens the provider's calendar feed to calendar apps. */
   calendarToken: string;
-  /** Rises with every change to the provider's bookings or schedule; availability ETags derive from it. */
+  /**
+   * Rises with every change to the provider's own rules (schedule, zone, capacity); a booking decided against the
+   * rules of one revision is written only while that revision holds.
+   */
   revision: number;
   createdAt: number;
   updatedAt: number;
@@ -20,7 +25,10 @@ export interface ProviderFields {
   email: string;
   timezone: string;
   defaultDurationMinutes: number;
+  capacity: number;
 }
+
+export const CAPACITY_MAX = 1000;
 
 export const DURATION_MIN = 5;
 export const DURATION_MAX = 480;
@@ -58,6 +66,12 @@ export function validateProviderFields(fields: Partial<ProviderFields>, zones: T
   }
   if (fields.defaultDurationMinutes !== undefined) {
     out.defaultDurationMinutes = assertDuration(fields.defaultDurationMinutes, 'default_duration_minutes');
+  }
+  if (fields.capacity !== undefined) {
+    if (!Number.isInteger(fields.capacity) || fields.capacity < 1 || fields.capacity > CAPACITY_MAX) {
+      throw new ValidationError(`capacity must be an integer from 1 to ${CAPACITY_MAX}`, { field: 'capacity' });
+    }
+    out.capacity = fields.capacity;
   }
   return out;
 }

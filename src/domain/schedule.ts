@@ -14,6 +14,9 @@ export interface ScheduleProps {
   bufferAfterMinutes: number;
   minNoticeMinutes: number;
   maxDaysAhead: number;
+  /** Change policy: clients and customers cannot cancel, or move, a booking starting sooner than this. */
+  minCancelNoticeMinutes: number;
+  minRescheduleNoticeMinutes: number;
 }
 
 /** The raw, string-based form a schedule arrives and leaves in. */
@@ -24,6 +27,8 @@ export interface ScheduleInput {
   buffer_after_minutes?: number;
   min_notice_minutes?: number;
   max_days_ahead?: number;
+  min_cancel_notice_minutes?: number;
+  min_reschedule_notice_minutes?: number;
 }
 
 export interface ScheduleView {
@@ -33,6 +38,8 @@ export interface ScheduleView {
   buffer_after_minutes: number;
   min_notice_minutes: number;
   max_days_ahead: number;
+  min_cancel_notice_minutes: number;
+  min_reschedule_notice_minutes: number;
 }
 
 const ALL_DAY: readonly Window[] = [{ start: 0, end: 1440 }];
@@ -77,8 +84,9 @@ function parseWindows(raw: unknown, where: string): Window[] {
 export class Schedule {
   private constructor(readonly props: ScheduleProps) {}
 
-  static fromProps(props: ScheduleProps): Schedule {
-    return new Schedule(props);
+  /** From stored properties; change-policy fields stored before they existed read as 0. */
+  static fromProps(props: Omit<ScheduleProps, 'minCancelNoticeMinutes' | 'minRescheduleNoticeMinutes'> & Partial<ScheduleProps>): Schedule {
+    return new Schedule({ ...props, minCancelNoticeMinutes: props.minCancelNoticeMinutes ?? 0, minRescheduleNoticeMinutes: props.minRescheduleNoticeMinutes ?? 0 });
   }
 
   /** Validates and normalises (sorts windows); throws ValidationError naming the problem. */
@@ -107,6 +115,8 @@ export class Schedule {
       bufferAfterMinutes: intInRange(input.buffer_after_minutes, 0, 0, 240, 'buffer_after_minutes'),
       minNoticeMinutes: intInRange(input.min_notice_minutes, 0, 0, 525_600, 'min_notice_minutes'),
       maxDaysAhead: intInRange(input.max_days_ahead, 365, 1, 3650, 'max_days_ahead'),
+      minCancelNoticeMinutes: intInRange(input.min_cancel_notice_minutes, 0, 0, 525_600, 'min_cancel_notice_minutes'),
+      minRescheduleNoticeMinutes: intInRange(input.min_reschedule_notice_minutes, 0, 0, 525_600, 'min_reschedule_notice_minutes'),
     });
   }
 
@@ -131,6 +141,8 @@ export class Schedule {
       buffer_after_minutes: this.props.bufferAfterMinutes,
       min_notice_minutes: this.props.minNoticeMinutes,
       max_days_ahead: this.props.maxDaysAhead,
+      min_cancel_notice_minutes: this.props.minCancelNoticeMinutes,
+      min_reschedule_notice_minutes: this.props.minRescheduleNoticeMinutes,
     };
   }
 }

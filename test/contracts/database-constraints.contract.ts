@@ -1,6 +1,7 @@
 import { Insertable } from 'kysely';
-import { BookingRow } from '../../src/adapters/persistence/schema';
-import { aBooking, aProvider, bookingRowOf, NOW, unique } from '../support/builders';
+import { OccupancyRow } from '../../src/adapters/persistence/schema';
+import { StaleDecisionError } from '../../src/application/ports/unit-of-work';
+import { aBooking, aProvider, NOW, storeBooking, unique } from '../support/builders';
 import { KyselyHarness, useHarness } from './harness';
 
 /** The rules the database itself enforces, checked with rows written straight through Kysely, around every adapter. */
@@ -8,7 +9,7 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
   describe(`database constraints: ${name}`, () => {
     const h = useHarness(makeHarness);
 
-    async function providerRow(email = `${unique('p')}@example.com`) {
+    async function providerRow(email = `${unique('p')}@example.com`, capacity = 1) {
       return h()
         .db.insertInto('providers')
         .values({
@@ -17,6 +18,7 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
           email_key: email.toLowerCase(),
           timezone: 'UTC',
           default_duration_minutes: 30,
+          capacity,
           calendar_token: unique('cal'),
           created_at: NOW,
           updated_at: NOW,
@@ -25,10 +27,20 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
         .executeTakeFirstOrThrow();
     }
 
-    function bookingRow(providerId: number, time: string, minutes: number, overrides: Partial<Insertable<BookingRow>> = {}): Insertable<BookingRow> {
-      const b = aBooking().forProvider(providerId).at('2027-05-01', time).lasting(minutes).build();
+    /** An occupying row of `providerId` at `time` on 2027-05-01 (UTC), of a booking stored for it. */
+    async function occupancyRow(providerId: number, time: string, minutes: number, overrides: Partial<Insertable<OccupancyRow>> = {}): Promise<Insertable<OccupancyRow>> {
+      const b = aBooking().forProvider(providerId).at('2027-05-01', time).lasting(minutes).cancelled();
+      const owner = await storeBooking(h().repos, b);
       return {
-        ...bookingRowOf({ ...b, providerId, status: 'active', version: 1, createdAt: NOW, updatedAt: NOW }),
+        provider_id: providerId,
+        lane: 1,
+        block_start: owner.startsAt,
+        block_end: owner.endsAt,
+        starts_at: owner.startsAt,
+        booking_id: owner.id,
+        hold_id: null,
+        status: 'occupying',
+        expires_at: null,
         ...overrides,
       };
     }
@@ -44,71 +56,82 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
     }
     const codes = () =>
       h().dialect === 'postgres'
-        ? { overlap: '23P01', check: '23514', foreignKey: '23503', unique: '23505' }
-        : { overlap: 'SQLITE_CONSTRAINT_TRIGGER', check: 'SQLITE_CONSTRAINT_CHECK', foreignKey: 'SQLITE_CONSTRAINT_FOREIGNKEY', unique: 'SQLITE_CONSTRAINT_UNIQUE' };
+        ? { overlap: '23P01', check: '23514', foreignKey: '23503', unique: '23505', trigger: '23514' }
+        : { overlap: 'SQLITE_CONSTRAINT_TRIGGER', check: 'SQLITE_CONSTRAINT_CHECK', foreignKey: 'SQLITE_CONSTRAINT_FOREIGNKEY', unique: 'SQLITE_CONSTRAINT_UNIQUE', trigger: 'SQLITE_CONSTRAINT_TRIGGER' };
 
-    const insert = (row: Insertable<BookingRow>) => h().db.insertInto('bookings').values(row).returning('id').executeTakeFirstOrThrow();
+    const insert = (row: Insertable<OccupancyRow>) => h().db.insertInto('occupancies').values(row).returning('id').executeTakeFirstOrThrow();
     const count = async (providerId: number) =>
-      Number((await h().db.selectFrom('bookings').select((eb) => eb.fn.countAll().as('n')).where('provider_id', '=', providerId).executeTakeFirstOrThrow()).n);
+      Number(
+        (await h().db.selectFrom('occupancies').select((eb) => eb.fn.countAll().as('n')).where('provider_id', '=', providerId).where('status', '=', 'occupying').executeTakeFirstOrThrow()).n,
+      );
 
-    it('refuses an overlapping active row inserted without any application check', async () => {
+    it('refuses an overlapping occupying row on the same lane, inserted without any application check', async () => {
       const { id } = await providerRow();
-      await insert(bookingRow(id, '10:00', 60));
-      expect(await refusal(insert(bookingRow(id, '10:59', 60)))).toBe(codes().overlap);
-      await insert(bookingRow(id, '11:00', 60));
-      await insert(bookingRow(id, '10:30', 60, { status: 'cancelled', cancelled_at: NOW }));
-      expect(await count(id)).toBe(3);
+      await insert(await occupancyRow(id, '10:00', 60));
+      expect(await refusal(insert(await occupancyRow(id, '10:59', 60)))).toBe(codes().overlap);
+      await insert(await occupancyRow(id, '11:00', 60));
+      await insert(await occupancyRow(id, '10:30', 60, { status: 'released' }));
+      expect(await count(id)).toBe(2);
     });
 
-    it('refuses an update that moves an active row onto another', async () => {
+    it('takes overlapping rows on different lanes up to the provider’s capacity, and refuses a lane above it', async () => {
+      const { id } = await providerRow(undefined, 2);
+      await insert(await occupancyRow(id, '10:00', 60));
+      await insert(await occupancyRow(id, '10:00', 60, { lane: 2 }));
+      expect(await refusal(insert(await occupancyRow(id, '14:00', 60, { lane: 3 })))).toBe(codes().trigger);
+      expect(await refusal(insert(await occupancyRow(id, '10:30', 60, { lane: 2 })))).toBe(codes().overlap);
+      expect(await count(id)).toBe(2);
+    });
+
+    it('refuses an update that moves an occupying row onto another, or onto a lane above the capacity', async () => {
       const { id } = await providerRow();
-      await insert(bookingRow(id, '10:00', 60));
-      const other = await insert(bookingRow(id, '12:00', 60));
-      const onto = bookingRow(id, '10:30', 60);
-      const move = h()
-        .db.updateTable('bookings')
-        .set({ starts_at: onto.starts_at, ends_at: onto.ends_at, block_start: onto.block_start, block_end: onto.block_end })
-        .where('id', '=', other.id)
-        .execute();
+      await insert(await occupancyRow(id, '10:00', 60));
+      const other = await insert(await occupancyRow(id, '12:00', 60));
+      const onto = await occupancyRow(id, '10:30', 60);
+      const move = h().db.updateTable('occupancies').set({ block_start: onto.block_start, block_end: onto.block_end }).where('id', '=', other.id).execute();
       expect(await refusal(move)).toBe(codes().overlap);
+      expect(await refusal(h().db.updateTable('occupancies').set({ lane: 2 }).where('id', '=', other.id).execute())).toBe(codes().trigger);
     });
 
-    it('refuses re-activating a cancelled row over an active one', async () => {
+    it('refuses re-occupying a released row over an occupying one', async () => {
       const { id } = await providerRow();
-      await insert(bookingRow(id, '10:00', 60));
-      const cancelled = await insert(bookingRow(id, '10:00', 60, { status: 'cancelled', cancelled_at: NOW }));
-      expect(await refusal(h().db.updateTable('bookings').set({ status: 'active' }).where('id', '=', cancelled.id).execute())).toBe(codes().overlap);
+      await insert(await occupancyRow(id, '10:00', 60));
+      const released = await insert(await occupancyRow(id, '10:00', 60, { status: 'released' }));
+      expect(await refusal(h().db.updateTable('occupancies').set({ status: 'occupying' }).where('id', '=', released.id).execute())).toBe(codes().overlap);
     });
 
-    it('refuses a span that is empty or not inside its widened span, and an unknown status', async () => {
+    it('refuses an empty span, a lane of 0, an unknown status, and a row owned by both or neither of a booking and a hold', async () => {
       const { id } = await providerRow();
-      const ok = bookingRow(id, '15:00', 30);
-      expect(await refusal(insert({ ...ok, ends_at: ok.starts_at }))).toBe(codes().check);
-      expect(await refusal(insert({ ...ok, block_start: Number(ok.starts_at) + 1 }))).toBe(codes().check);
-      expect(await refusal(insert({ ...ok, block_end: Number(ok.ends_at) - 1 }))).toBe(codes().check);
-      expect(await refusal(insert({ ...ok, status: 'pending' }))).toBe(codes().check);
+      const ok = await occupancyRow(id, '15:00', 30);
+      expect(await refusal(insert({ ...ok, block_end: ok.block_start }))).toBe(codes().check);
+      expect(await refusal(insert({ ...ok, lane: 0 }))).toBe(codes().check);
+      expect(await refusal(insert({ ...ok, status: 'held' }))).toBe(codes().check);
+      expect(await refusal(insert({ ...ok, booking_id: null }))).toBe(codes().check);
       expect(await count(id)).toBe(0);
     });
 
     it('refuses a widened span longer than 480 minutes plus two 240-minute buffers, so overlap checks can bound their scans', async () => {
       const { id } = await providerRow();
-      const ok = bookingRow(id, '09:00', 60);
+      const ok = await occupancyRow(id, '09:00', 60);
       const widest = 960 * 60_000;
       await insert({ ...ok, block_start: Number(ok.starts_at) - 240 * 60_000, block_end: Number(ok.starts_at) - 240 * 60_000 + widest });
-      expect(await refusal(insert({ ...bookingRow(id, '23:00', 60), block_end: Number(bookingRow(id, '23:00', 60).starts_at) + widest + 1 }))).toBe(codes().check);
+      const late = await occupancyRow(id, '23:00', 60);
+      expect(await refusal(insert({ ...late, block_end: Number(late.block_start) + widest + 1 }))).toBe(codes().check);
     });
 
-    it('finds an overlap with a booking that starts up to the widest span earlier', async () => {
+    it('finds an overlap with a span that starts up to the widest span earlier', async () => {
       const { id } = await providerRow();
-      const long = bookingRow(id, '00:00', 480);
-      await insert({ ...long, block_start: Number(long.starts_at) - 240 * 60_000, block_end: Number(long.ends_at) + 240 * 60_000 });
-      // Its after-buffer ends at 12:00: a booking at 11:59 starts 959 minutes after that widened span began.
-      expect(await refusal(insert(bookingRow(id, '11:59', 30)))).toBe(codes().overlap);
-      await insert(bookingRow(id, '12:00', 30));
+      const long = await occupancyRow(id, '00:00', 480);
+      await insert({ ...long, block_start: Number(long.starts_at) - 240 * 60_000, block_end: Number(long.starts_at) + 720 * 60_000 });
+      // Its after-buffer ends at 12:00: a span at 11:59 starts 959 minutes after that widened span began.
+      expect(await refusal(insert(await occupancyRow(id, '11:59', 30)))).toBe(codes().overlap);
+      await insert(await occupancyRow(id, '12:00', 30));
     });
 
-    it('refuses a booking of an absent provider', async () => {
-      expect(await refusal(insert(bookingRow(987_654_321, '10:00', 30)))).toBe(codes().foreignKey);
+    it('refuses an occupancy or a booking of an absent provider', async () => {
+      const { id } = await providerRow();
+      const ok = await occupancyRow(id, '10:00', 30);
+      expect(await refusal(insert({ ...ok, provider_id: 987_654_321 }))).toBe(codes().foreignKey);
     });
 
     it('refuses a second provider with the same email key', async () => {
@@ -117,12 +140,10 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
       expect(await refusal(providerRow(email.toUpperCase()))).toBe(codes().unique);
     });
 
-    it('the repository refuses the same overlaps as SlotUnavailableError, leaving the stored row alone', async () => {
+    it('the repository refuses the same overlaps as a stale decision, leaving the stored rows alone', async () => {
       const p = await h().repos.providers.create(aProvider().build());
-      const kept = await h().repos.bookings.insert(aBooking().of(p).at('2027-05-02', '10:00').lasting(60).build());
-      await expect(h().repos.bookings.insert(aBooking().of(p).at('2027-05-02', '10:30').build())).rejects.toMatchObject({
-        code: 'SLOT_UNAVAILABLE',
-      });
+      const kept = await storeBooking(h().repos, aBooking().of(p).at('2027-05-02', '10:00').lasting(60));
+      await expect(storeBooking(h().repos, aBooking().of(p).at('2027-05-02', '10:30'))).rejects.toThrow(StaleDecisionError);
       const rows = await h().db.selectFrom('bookings').select('id').where('provider_id', '=', p.id).execute();
       expect(rows.map((r) => Number(r.id))).toEqual([kept.id]);
     });

@@ -4,11 +4,12 @@ import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-
 import { DatabaseHandle, openDatabase } from '../../src/adapters/persistence/database';
 import { KyselyUnitOfWork, kyselyRepositories } from '../../src/adapters/persistence/kysely-unit-of-work';
 import { migrateToLatest } from '../../src/adapters/persistence/migrator';
-import { BookingEventRow, BookingRow, Database, IdempotencyKeyRow, ProviderRow } from '../../src/adapters/persistence/schema';
+import { BookingEventRow, BookingRow, Database, IdempotencyKeyRow, OccupancyRow, ProviderRow } from '../../src/adapters/persistence/schema';
 import { BookingEvent } from '../../src/application/ports/booking-event-log';
 import { StoredOutcome } from '../../src/application/ports/idempotency-store';
 import { Repositories, UnitOfWork } from '../../src/application/ports/unit-of-work';
 import { Booking, BookingEventType, BookingStatus } from '../../src/domain/booking';
+import { Occupancy } from '../../src/domain/occupancy';
 import { Provider } from '../../src/domain/provider';
 import { ScheduleProps } from '../../src/domain/schedule';
 import { DialectName, freshDatabaseUrl } from '../support/databases';
@@ -29,8 +30,12 @@ export interface StorePeek {
   booking(id: number): Promise<Booking | null>;
   /** Every booking of a provider, cancelled ones included, by id. */
   bookingsOf(providerId: number): Promise<Booking[]>;
-  /** Every event of a booking, by id. */
-  eventsOf(bookingId: number): Promise<BookingEvent[]>;
+  /** Every event of a booking, in the order written. */
+  eventsOf(bookingId: number): Promise<Omit<BookingEvent, 'id'>[]>;
+  /** A booking's stored view (JSON text). */
+  viewOf(bookingId: number): Promise<string | null>;
+  /** Every occupancy of a booking, released ones included, in the order written, with its status. */
+  occupanciesOf(bookingId: number): Promise<(Occupancy & { status: string })[]>;
   schedule(providerId: number): Promise<ScheduleProps | null>;
   idempotency(scope: string, key: string): Promise<StoredIdempotencyRecord | null>;
 }
@@ -38,6 +43,8 @@ export interface StorePeek {
 export interface ContractHarness {
   /** Repositories outside any transaction. */
   repos: Repositories;
+  /** Transactions of different providers run at once (PostgreSQL); else one writer at a time (SQLite, memory). */
+  concurrentWriters: boolean;
   uow: UnitOfWork;
   peek: StorePeek;
   close(): Promise<void>;
@@ -61,12 +68,16 @@ export function inMemoryHarness(): Promise<ContractHarness> {
     booking: async (id) => copy(state.bookings.get(id)),
     bookingsOf: async (providerId) =>
       [...state.bookings.values()].filter((b) => b.providerId === providerId).sort((a, b) => a.id - b.id).map((b) => ({ ...b })),
-    eventsOf: async (bookingId) => state.events.filter((e) => e.bookingId === bookingId).map((e) => structuredClone(e)),
+    eventsOf: async (bookingId) => state.events.filter((e) => e.bookingId === bookingId).map(({ id: _id, ...e }) => structuredClone(e)),
+    viewOf: async (bookingId) => state.views.get(bookingId) ?? null,
+    occupanciesOf: async (bookingId) =>
+      [...state.occupancies.values()].filter((o) => o.bookingId === bookingId).sort((a, b) => a.id - b.id).map((o) => ({ ...o })),
     schedule: async (providerId) => copy(state.schedules.get(providerId)?.props),
     idempotency: async (scope, key) => copy(state.idempotency.get(`${scope}\u0000${key}`)),
   };
   return Promise.resolve({
     repos: inMemoryRepositories(state),
+    concurrentWriters: false,
     uow: new InMemoryUnitOfWork(state),
     peek,
     close: async () => undefined,
@@ -82,6 +93,7 @@ function providerFromRow(r: Selectable<ProviderRow>): Provider & { emailKey: str
     emailKey: r.email_key,
     timezone: r.timezone,
     defaultDurationMinutes: Number(r.default_duration_minutes),
+    capacity: Number(r.capacity),
     calendarToken: r.calendar_token,
     revision: Number(r.revision),
     createdAt: Number(r.created_at),
@@ -95,6 +107,9 @@ function bookingFromRow(r: Selectable<BookingRow>): Booking {
   return {
     id: Number(r.id),
     providerId: Number(r.provider_id),
+    providerIds: JSON.parse(r.provider_ids) as number[],
+    serviceId: nullableNumber(r.service_id),
+    seriesId: nullableNumber(r.series_id),
     date: r.date,
     startMinute: Number(r.start_minute),
     durationMinutes: Number(r.duration_minutes),
@@ -102,8 +117,6 @@ function bookingFromRow(r: Selectable<BookingRow>): Booking {
     timezone: r.timezone,
     startsAt: Number(r.starts_at),
     endsAt: Number(r.ends_at),
-    blockStart: Number(r.block_start),
-    blockEnd: Number(r.block_end),
     status: r.status as BookingStatus,
     customerName: r.customer_name,
     customerEmail: r.customer_email,
@@ -113,20 +126,37 @@ function bookingFromRow(r: Selectable<BookingRow>): Booking {
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
     cancelledAt: nullableNumber(r.cancelled_at),
+    manageTokenHash: r.manage_token_hash,
   };
 }
 
-function eventFromRow(r: Selectable<BookingEventRow>): BookingEvent {
+function occupancyFromRow(r: Selectable<OccupancyRow>): Occupancy & { status: string } {
   return {
     id: Number(r.id),
+    providerId: Number(r.provider_id),
+    lane: Number(r.lane),
+    blockStart: Number(r.block_start),
+    blockEnd: Number(r.block_end),
+    startsAt: Number(r.starts_at),
+    bookingId: nullableNumber(r.booking_id),
+    holdId: nullableNumber(r.hold_id),
+    expiresAt: nullableNumber(r.expires_at),
+    status: r.status,
+  };
+}
+
+function eventFromRow(r: Selectable<BookingEventRow>): Omit<BookingEvent, 'id'> {
+  const booking = JSON.parse(r.booking);
+  return {
     type: r.type as BookingEventType,
     at: Number(r.at),
-    actor: nullableNumber(r.actor),
+    actor: r.actor_kind === 'customer' ? 'customer' : nullableNumber(r.actor),
     bookingId: Number(r.booking_id),
     providerId: Number(r.provider_id),
+    providerIds: booking.provider_ids,
     bookingOwner: nullableNumber(r.booking_owner),
     changes: JSON.parse(r.changes),
-    booking: JSON.parse(r.booking),
+    booking,
   };
 }
 
@@ -171,6 +201,11 @@ export async function kyselyHarness(dialect: DialectName): Promise<KyselyHarness
       const rows = await db.selectFrom('booking_events').selectAll().where('booking_id', '=', bookingId).orderBy('id').execute();
       return rows.map(eventFromRow);
     },
+    viewOf: async (bookingId) => (await db.selectFrom('bookings').select('view').where('id', '=', bookingId).executeTakeFirst())?.view ?? null,
+    occupanciesOf: async (bookingId) => {
+      const rows = await db.selectFrom('occupancies').selectAll().where('booking_id', '=', bookingId).orderBy('id').execute();
+      return rows.map(occupancyFromRow);
+    },
     schedule: async (providerId) => {
       const row = await db.selectFrom('schedules').select('definition').where('provider_id', '=', providerId).executeTakeFirst();
       return row ? (JSON.parse(row.definition) as ScheduleProps) : null;
@@ -185,6 +220,7 @@ export async function kyselyHarness(dialect: DialectName): Promise<KyselyHarness
     db,
     handle,
     repos: kyselyRepositories(db, handle.capabilities),
+    concurrentWriters: dialect === 'postgres',
     uow: new KyselyUnitOfWork(db, handle.capabilities),
     peek,
     close: () => handle.close(),

@@ -7,7 +7,7 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
     const h = useHarness(makeHarness);
 
     it('create stores every field and starts the revision at 0', async () => {
-      const input = aProvider().named('Grace Hopper').inZone('Europe/Berlin').withDefaultDuration(45).createdAt(NOW + 5).build();
+      const input = aProvider().named('Grace Hopper').inZone('Europe/Berlin').withDefaultDuration(45).withCapacity(6).createdAt(NOW + 5).build();
       const created = await h().repos.providers.create(input);
 
       expect(created).toEqual({
@@ -16,6 +16,7 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
         email: input.email,
         timezone: 'Europe/Berlin',
         defaultDurationMinutes: 45,
+        capacity: 6,
         calendarToken: input.calendarToken,
         revision: 0,
         createdAt: NOW + 5,
@@ -57,9 +58,9 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
 
     it('update writes only the given fields and the update time', async () => {
       const created = await h().repos.providers.create(aProvider().named('Before').build());
-      const updated = await h().repos.providers.update(created.id, { name: 'After', defaultDurationMinutes: 60 }, NOW + 1000);
+      const updated = await h().repos.providers.update(created.id, { name: 'After', defaultDurationMinutes: 60, capacity: 3 }, NOW + 1000);
 
-      expect(updated).toEqual({ ...created, name: 'After', defaultDurationMinutes: 60, updatedAt: NOW + 1000 });
+      expect(updated).toEqual({ ...created, name: 'After', defaultDurationMinutes: 60, capacity: 3, updatedAt: NOW + 1000 });
       expect(await h().peek.provider(created.id)).toEqual(updated);
     });
 
@@ -102,18 +103,18 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
       expect((await h().peek.provider(created.id))?.calendarToken).toBe(token);
     });
 
-    it('lockCalendar bumps the revision by one each time and returns the provider as it became', async () => {
+    it('reviseRules bumps the revision by one each time and returns the provider as it became', async () => {
       const created = await h().repos.providers.create(aProvider().build());
 
-      const first = await h().uow.run((repos) => repos.providers.lockCalendar(created.id));
+      const first = await h().uow.run((repos) => repos.providers.reviseRules(created.id));
       expect(first).toEqual({ ...created, revision: 1 });
-      const second = await h().uow.run((repos) => repos.providers.lockCalendar(created.id));
+      const second = await h().uow.run((repos) => repos.providers.reviseRules(created.id));
       expect(second?.revision).toBe(2);
       expect((await h().peek.provider(created.id))?.revision).toBe(2);
     });
 
-    it('lockCalendar of an absent provider is null and creates nothing', async () => {
-      expect(await h().uow.run((repos) => repos.providers.lockCalendar(987_654_321))).toBeNull();
+    it('reviseRules of an absent provider is null and creates nothing', async () => {
+      expect(await h().uow.run((repos) => repos.providers.reviseRules(987_654_321))).toBeNull();
       expect(await h().peek.provider(987_654_321)).toBeNull();
     });
 
@@ -121,7 +122,7 @@ export function describeProviderRepositoryContract(name: string, makeHarness: Ma
       const created = await h().repos.providers.create(aProvider().build());
       await expect(
         h().uow.run(async (repos) => {
-          await repos.providers.lockCalendar(created.id);
+          await repos.providers.reviseRules(created.id);
           throw new Error('abort');
         }),
       ).rejects.toThrow('abort');

@@ -48,7 +48,7 @@ describe.each(DIALECTS)('availability over HTTP (%s)', (dialect) => {
         provider_id: p.id,
         timezone: 'Europe/Berlin',
         duration_minutes: 30,
-        days: [{ date: '2027-01-11', slots: ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30'] }],
+        days: [{ date: '2027-01-11', slots: ['09:00', '09:30', '10:00', '10:30', '11:00', '11:30'], remaining: [1, 1, 1, 1, 1, 1] }],
       });
     });
 
@@ -95,7 +95,7 @@ describe.each(DIALECTS)('availability over HTTP (%s)', (dialect) => {
       const p = await createProvider(t, { default_duration_minutes: 60 });
       const res = await availability(t, p.id, 'date=2027-01-03&to=2027-01-05');
       const days = res.json().days as Json[];
-      expect(days[0]).toEqual({ date: '2027-01-03', slots: [] });
+      expect(days[0]).toEqual({ date: '2027-01-03', slots: [], remaining: [] });
       // Today from now on: 08:00 is exactly now, which is not in the past.
       expect(days[1].slots).toEqual(Array.from({ length: 16 }, (_, i) => `${String(8 + i).padStart(2, '0')}:00`));
       expect(days[2].slots).toHaveLength(24);
@@ -190,9 +190,11 @@ describe.each(DIALECTS)('availability over HTTP (%s)', (dialect) => {
       const other = await createProvider(t);
       await put(t, p.id, MORNINGS);
       const seen = [await etagOf(t, p.id)];
+      // A change makes the tag differ from the one before; undoing a change may bring an older tag back, since the
+      // answer is then the same again (a 304 for it is right).
       const changed = async (what: string) => {
         const etag = await etagOf(t, p.id);
-        expect({ what, fresh: !seen.includes(etag) }).toEqual({ what, fresh: true });
+        expect({ what, fresh: etag !== seen[seen.length - 1] }).toEqual({ what, fresh: true });
         seen.push(etag);
         return etag;
       };

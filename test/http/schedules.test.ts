@@ -34,6 +34,8 @@ describe.each(DIALECTS)('provider schedules over HTTP (%s)', (dialect) => {
         buffer_after_minutes: 10,
         min_notice_minutes: 0,
         max_days_ahead: 365,
+        min_cancel_notice_minutes: 0,
+        min_reschedule_notice_minutes: 0,
       };
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual(expected);
@@ -55,6 +57,8 @@ describe.each(DIALECTS)('provider schedules over HTTP (%s)', (dialect) => {
         buffer_after_minutes: 0,
         min_notice_minutes: 0,
         max_days_ahead: 365,
+        min_cancel_notice_minutes: 0,
+        min_reschedule_notice_minutes: 0,
       });
 
       const removed = await del(t, `/api/v1/providers/${p.id}/schedule`);

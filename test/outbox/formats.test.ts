@@ -29,6 +29,9 @@ function aBooking(fields: Partial<BookingView> = {}): BookingView {
     version: 1,
     updated_at: '2027-01-04T08:00:00.000Z',
     cancelled_at: null,
+    service_id: null,
+    provider_ids: [3],
+    series_id: null,
     ...fields,
   };
 }

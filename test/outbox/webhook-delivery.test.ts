@@ -1,6 +1,6 @@
 import { KyselyOutbox } from '../../src/adapters/persistence/kysely-outbox';
 import { KyselyUnitOfWork } from '../../src/adapters/persistence/kysely-unit-of-work';
-import { bookingView } from '../../src/application/views';
+import { aBooking, anEvent, storeBooking } from '../support/builders';
 import { DIALECTS } from '../support/databases';
 import { TestApp } from '../support/http-harness';
 import { api, createOutboxApp, Json, makeBooking, makeProvider, makeWebhook, Receiver, verifySignature } from './support';
@@ -150,37 +150,7 @@ describe.each(DIALECTS)('webhook delivery through the outbox on %s', (dialect) =
     await expect(
       uow.run(async (repos) => {
         const now = t.clock.now();
-        const booking = await repos.bookings.insert({
-          providerId: provider.id,
-          date: '2027-12-25',
-          startMinute: 600,
-          durationMinutes: 30,
-          endMinute: 630,
-          timezone: 'UTC',
-          startsAt: Date.parse('2027-12-25T10:00:00Z'),
-          endsAt: Date.parse('2027-12-25T10:30:00Z'),
-          blockStart: Date.parse('2027-12-25T10:00:00Z'),
-          blockEnd: Date.parse('2027-12-25T10:30:00Z'),
-          status: 'active',
-          customerName: null,
-          customerEmail: 'rolled.back@example.com',
-          notes: null,
-          createdBy: null,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          cancelledAt: null,
-        });
-        await repos.events.append({
-          type: 'booking.created',
-          at: now,
-          actor: null,
-          bookingId: booking.id,
-          providerId: provider.id,
-          bookingOwner: null,
-          changes: {},
-          booking: bookingView(booking, t.service.zones),
-        });
+        await storeBooking(repos, aBooking().of(provider as { id: number; timezone: string }).at('2027-12-25', '10:00').withCustomer(null, 'rolled.back@example.com'), anEvent('booking.created', now));
         throw new Error('the change fails after its event was written');
       }),
     ).rejects.toThrow('the change fails');

@@ -2,9 +2,10 @@ import SqliteDatabase from 'better-sqlite3';
 import { CompiledQuery, Insertable, Kysely, LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { DatabaseHandle, openDatabase, parseSqliteUrl } from '../../src/adapters/persistence/database';
+import { KyselyAgendaRepository } from '../../src/adapters/persistence/kysely-agenda-repository';
 import { KyselyBookingRepository } from '../../src/adapters/persistence/kysely-booking-repository';
 import { migrateToLatest } from '../../src/adapters/persistence/migrator';
-import { BookingRow, Database } from '../../src/adapters/persistence/schema';
+import { BookingRow, Database, OccupancyRow } from '../../src/adapters/persistence/schema';
 import { BookingQuery } from '../../src/application/ports/booking-repository';
 import { DIALECTS, DialectName, freshDatabaseUrl } from '../support/databases';
 
@@ -30,8 +31,8 @@ interface Plan {
   text: string;
 }
 
-function bookingRows(providerIds: number[]): Insertable<BookingRow>[] {
-  const rows: Insertable<BookingRow>[] = [];
+function bookingRows(providerIds: number[]): (Insertable<BookingRow> & { id: number })[] {
+  const rows: (Insertable<BookingRow> & { id: number })[] = [];
   for (let k = 0; k < PER_PROVIDER; k++) {
     providerIds.forEach((providerId, p) => {
       const i = k * PROVIDERS + p;
@@ -40,7 +41,9 @@ function bookingRows(providerIds: number[]): Insertable<BookingRow>[] {
       const date = new Date(startsAt).toISOString().slice(0, 10);
       const startMinute = Math.round((startsAt % DAY) / MINUTE);
       rows.push({
+        id: i + 1,
         provider_id: providerId,
+        provider_ids: `[${providerId}]`,
         date,
         start_minute: startMinute,
         duration_minutes: 30,
@@ -48,8 +51,6 @@ function bookingRows(providerIds: number[]): Insertable<BookingRow>[] {
         timezone: 'UTC',
         starts_at: startsAt,
         ends_at: endsAt,
-        block_start: startsAt,
-        block_end: endsAt,
         status: i % 10 === 0 ? 'cancelled' : 'active',
         customer_name: `Customer ${i}`,
         customer_email: null,
@@ -59,6 +60,7 @@ function bookingRows(providerIds: number[]): Insertable<BookingRow>[] {
         created_at: BASE,
         updated_at: BASE,
         cancelled_at: i % 10 === 0 ? BASE : null,
+        view: '{}',
       });
     });
   }
@@ -71,6 +73,21 @@ function bookingRows(providerIds: number[]): Insertable<BookingRow>[] {
     [rows[i], rows[j]] = [rows[j], rows[i]];
   }
   return rows;
+}
+
+/** Each booking's occupancy of its provider, released for a cancelled one. */
+function occupancyRows(bookings: (Insertable<BookingRow> & { id: number })[]): Insertable<OccupancyRow>[] {
+  return bookings.map((b) => ({
+    provider_id: b.provider_id,
+    lane: 1,
+    block_start: b.starts_at,
+    block_end: b.ends_at,
+    starts_at: b.starts_at,
+    booking_id: b.id,
+    hold_id: null,
+    status: b.status === 'active' ? 'occupying' : 'released',
+    expires_at: null,
+  }));
 }
 
 function postgresPlan(rows: Record<string, unknown>[]): Plan {
@@ -102,7 +119,7 @@ function sqlitePlan(rows: Record<string, unknown>[]): Plan {
   return {
     indexes: details.flatMap((d) => [...d.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)].map((m) => m[1])),
     // "SCAN bookings" with no index is a walk over the whole table.
-    fullScan: details.some((d) => /^SCAN bookings(?! USING)/.test(d)),
+    fullScan: details.some((d) => /^SCAN (bookings|occupancies|o|b)(?! USING)/.test(d)),
     sorts: details.some((d) => d.includes('USE TEMP B-TREE')),
     sortedRows: NaN,
     text: details.join('\n'),
@@ -113,6 +130,7 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
   let handle: DatabaseHandle;
   let logged: Kysely<Database>;
   let repository: KyselyBookingRepository;
+  let agendas: KyselyAgendaRepository;
   let providerIds: number[];
   const captured: CompiledQuery[] = [];
   const log = (event: LogEvent) => {
@@ -130,6 +148,7 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
       email_key: `p${p}@example.com`,
       timezone: 'UTC',
       default_duration_minutes: 30,
+      capacity: 1,
       calendar_token: `cal_${p}`,
       created_at: BASE,
       updated_at: BASE,
@@ -137,14 +156,20 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
     providerIds = (await handle.db.insertInto('providers').values(providers).returning('id').execute()).map((r) => Number(r.id));
     const rows = bookingRows(providerIds);
     for (let i = 0; i < rows.length; i += 500) await handle.db.insertInto('bookings').values(rows.slice(i, i + 500)).execute();
-    if (dialect === 'postgres') await handle.db.executeQuery(CompiledQuery.raw('analyze bookings'));
+    const occupancies = occupancyRows(rows);
+    for (let i = 0; i < occupancies.length; i += 500) await handle.db.insertInto('occupancies').values(occupancies.slice(i, i + 500)).execute();
+    if (dialect === 'postgres') {
+      await handle.db.executeQuery(CompiledQuery.raw('analyze bookings'));
+      await handle.db.executeQuery(CompiledQuery.raw('analyze occupancies'));
+    }
 
     // A second handle on the same database that records the SQL the repository sends.
     logged =
       dialect === 'postgres'
         ? new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }), log })
         : new Kysely<Database>({ dialect: new SqliteDialect({ database: new SqliteDatabase(parseSqliteUrl(url)!) }), log });
-    repository = new KyselyBookingRepository(logged, handle.capabilities);
+    repository = new KyselyBookingRepository(logged, handle.capabilities, false);
+    agendas = new KyselyAgendaRepository(logged, handle.capabilities, false);
   });
 
   afterAll(async () => {
@@ -152,12 +177,13 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
     await handle?.close();
   });
 
-  /** Runs `call` through the repository and explains the one statement it sent. */
-  async function planOf(call: () => Promise<unknown>): Promise<Plan> {
+  /** Runs `call` through the repository and explains the statement it sent (the one matching `which`, when several). */
+  async function planOf(call: () => Promise<unknown>, which?: RegExp): Promise<Plan> {
     captured.length = 0;
     await call();
-    expect(captured).toHaveLength(1);
-    const { sql, parameters } = captured[0];
+    const statements = which ? captured.filter((q) => which.test(q.sql)) : captured;
+    expect(statements).toHaveLength(1);
+    const { sql, parameters } = statements[0];
     const prefix = dialect === 'postgres' ? 'explain (format json) ' : 'explain query plan ';
     const result = await handle.db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(prefix + sql, [...parameters]));
     return dialect === 'postgres' ? postgresPlan(result.rows) : sqlitePlan(result.rows);
@@ -176,6 +202,7 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
   }
 
   const list = (q: Partial<BookingQuery>) => () => repository.list({ status: 'active', limit: 51, ...q });
+  const views = (q: Partial<BookingQuery>) => () => repository.listViews({ status: 'active', limit: 51, ...q });
 
   it('holds the data the plans are judged on', async () => {
     const count = await handle.db.selectFrom('bookings').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
@@ -197,18 +224,18 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
       .executeTakeFirstOrThrow();
     const plan = await planOf(list({ after: { startsAt: Number(deep.starts_at), id: Number(deep.id) } }));
     expectIndexed(plan, 'bookings_starts');
-    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH bookings USING INDEX bookings_starts \((starts_at>\?|\(starts_at,id\)>\(\?,\?\))\)/);
+    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH (bookings|b) USING INDEX bookings_starts \((starts_at>\?|\(starts_at,id\)>\(\?,\?\))\)/);
     if (dialect === 'postgres') expect(plan.text).toMatch(/"Index Cond": "\(ROW\(starts_at, id\) > ROW\(/);
   });
 
-  it('list filtered by provider: bookings_provider_starts, no sort', async () => {
-    const plan = await planOf(list({ providerId: providerIds[7] }));
-    expectIndexed(plan, 'bookings_provider_starts');
+  it('list filtered by provider: occupancies_provider_starts, no sort, for bookings and their views', async () => {
+    expectIndexed(await planOf(list({ providerId: providerIds[7] })), 'occupancies_provider_starts');
+    expectIndexed(await planOf(views({ providerId: providerIds[7] })), 'occupancies_provider_starts');
   });
 
-  it('list filtered by provider with a cursor: still bookings_provider_starts', async () => {
-    const plan = await planOf(list({ providerId: providerIds[7], after: { startsAt: BASE + 150 * DAY, id: 1 } }));
-    expectIndexed(plan, 'bookings_provider_starts');
+  it('list filtered by provider with a cursor: still occupancies_provider_starts', async () => {
+    const plan = await planOf(views({ providerId: providerIds[7], after: { startsAt: BASE + 150 * DAY, id: 1 } }));
+    expectIndexed(plan, 'occupancies_provider_starts');
   });
 
   it('list filtered by creator (a client listing its own): bookings_owner_starts, no sort', async () => {
@@ -219,7 +246,7 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
   it('list filtered by local dates: a range on bookings_starts', async () => {
     const plan = await planOf(list({ fromDate: '2027-05-01', toDate: '2027-05-03' }));
     expectIndexed(plan, 'bookings_starts', { boundedSort: true });
-    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH bookings USING INDEX bookings_starts \(starts_at>\? AND starts_at<\?\)/);
+    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH (bookings|b) USING INDEX bookings_starts \(starts_at>\? AND starts_at<\?\)/);
     if (dialect === 'postgres') expect(plan.text).toMatch(/"(Index|Recheck) Cond": "\(\(starts_at >= '\d+'::bigint\) AND \(starts_at < '\d+'::bigint\)\)"/);
   });
 
@@ -227,10 +254,10 @@ describe.each(DIALECTS)('query plans of the booking repository on %s', (dialect:
     expectIndexed(await planOf(list({ fromDate: '2027-02-01', toDate: '2027-12-31' })), 'bookings_starts');
   });
 
-  it('findOccupied: a range on bookings_active_span, in order', async () => {
+  it('an agenda reads its occupancies by a range on occupancies_live_span', async () => {
     const from = BASE + 60 * DAY;
-    const plan = await planOf(() => repository.findOccupied(providerIds[7], from, from + DAY, 12345));
-    expectIndexed(plan, 'bookings_active_span');
-    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH bookings USING INDEX bookings_active_span \(provider_id=\? AND block_start>\? AND block_start<\?\)/);
+    const plan = await planOf(() => agendas.load([providerIds[7]], from, from + DAY), /occupancies/);
+    expectIndexed(plan, 'occupancies_live_span', { boundedSort: true });
+    if (dialect === 'sqlite') expect(plan.text).toMatch(/SEARCH occupancies USING INDEX occupancies_live_span \(provider_id=\? AND block_start>\? AND block_start<\?\)/);
   });
 });

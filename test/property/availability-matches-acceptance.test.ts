@@ -55,8 +55,8 @@ async function arrange(world: World, s: Scenario): Promise<{ providerId: number;
   for (const b of s.bookings.filter((x) => !x.beforeSchedule)) await book(b);
   world.clock.set(dayStart + s.nowOffsetMinutes * 60_000 + s.nowSeconds * 1000);
 
-  const active = await world.listBookings.execute({ actor: SYSTEM_ACTOR, providerId: provider.id, status: 'active', limit: 200 });
-  const blocks: Block[] = active.items.map((b) => ({ start: b.blockStart, end: b.blockEnd }));
+  const agenda = (await world.store.agendas.load([provider.id], 0, Number.MAX_SAFE_INTEGER)).get(provider.id)!;
+  const blocks: Block[] = agenda.occupied.map((o) => ({ start: o.blockStart, end: o.blockEnd }));
   return { providerId: provider.id, situation: { zone: s.zone, schedule: s.schedule, now: world.clock.now(), blocks } };
 }
 

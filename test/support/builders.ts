@@ -1,27 +1,24 @@
 import { randomBytes } from 'node:crypto';
-import { Insertable } from 'kysely';
-import { toRow } from '../../src/adapters/persistence/kysely-booking-repository';
-import { BookingRow } from '../../src/adapters/persistence/schema';
 import { InMemoryState } from '../../src/adapters/in-memory/in-memory-state';
 import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-memory/in-memory-unit-of-work';
 import { NodeCryptoSecrets } from '../../src/adapters/system/node-crypto-secrets';
 import { FixedClock } from '../../src/adapters/system/system-clock';
 import { LuxonTimeZones } from '../../src/adapters/time/luxon-time-zones';
 import { IdempotentExecution } from '../../src/application/idempotency';
-import { NewBookingEvent } from '../../src/application/ports/booking-event-log';
-import { NewBooking } from '../../src/application/ports/booking-repository';
+import { EventRecord, NewBooking, WriteBasis } from '../../src/application/ports/booking-repository';
 import { NewProvider } from '../../src/application/ports/provider-repository';
 import { Repositories } from '../../src/application/ports/unit-of-work';
 import {
   CreateBooking,
-  CreateBookingInput,
+  ProviderBookingInput,
   CreateProvider,
   createCoreUseCases,
 } from '../../src/application/use-cases';
-import { bookingView } from '../../src/application/views';
+import { bookingViewWithoutId } from '../../src/application/views';
 import { Actor } from '../../src/domain/actor';
 import { Booking, BookingEventType, BookingStatus } from '../../src/domain/booking';
 import { parseRequestTime } from '../../src/domain/local-date';
+import { Placement } from '../../src/domain/occupancy';
 
 /** The default "now" of unit and contract tests: well before the dates they book. */
 export const NOW = Date.parse('2027-01-04T08:00:00Z');
@@ -45,6 +42,7 @@ class ProviderBuilder {
     email: `${unique('ada')}@example.com`,
     timezone: 'UTC',
     defaultDurationMinutes: 30,
+    capacity: 1,
     calendarToken: unique('cal'),
     createdAt: NOW,
   };
@@ -69,6 +67,11 @@ class ProviderBuilder {
     return this;
   }
 
+  withCapacity(capacity: number): this {
+    this.fields.capacity = capacity;
+    return this;
+  }
+
   createdAt(instant: number): this {
     this.fields.createdAt = instant;
     return this;
@@ -81,8 +84,8 @@ class ProviderBuilder {
 
   /** The CreateProvider use case's input. */
   request(actor: Actor = ADMIN) {
-    const { name, email, timezone, defaultDurationMinutes } = this.fields;
-    return { actor, name, email, timezone, defaultDurationMinutes };
+    const { name, email, timezone, defaultDurationMinutes, capacity } = this.fields;
+    return { actor, name, email, timezone, defaultDurationMinutes, capacity };
   }
 }
 
@@ -105,6 +108,7 @@ class BookingBuilder {
   private customer = { customerName: null as string | null, customerEmail: null as string | null, notes: null as string | null };
   private version = 1;
   private created = NOW;
+  private lane = 1;
 
   /** Books with `provider`, in its zone. */
   of(provider: { id: number; timezone: string }): this {
@@ -148,6 +152,16 @@ class BookingBuilder {
     return this;
   }
 
+  pending(): this {
+    this.status = 'pending';
+    return this;
+  }
+
+  onLane(lane: number): this {
+    this.lane = lane;
+    return this;
+  }
+
   createdBy(keyId: number | null): this {
     this.owner = keyId;
     return this;
@@ -177,6 +191,9 @@ class BookingBuilder {
     const end = zones.toLocal(endsAt, this.timezone);
     return {
       providerId: this.providerId,
+      providerIds: [this.providerId],
+      serviceId: null,
+      seriesId: null,
       date: this.date,
       startMinute,
       durationMinutes: this.durationMinutes,
@@ -184,8 +201,6 @@ class BookingBuilder {
       timezone: this.timezone,
       startsAt,
       endsAt,
-      blockStart: startsAt - this.bufferBefore * 60_000,
-      blockEnd: endsAt + this.bufferAfter * 60_000,
       status: this.status,
       ...this.customer,
       createdBy: this.owner,
@@ -193,12 +208,19 @@ class BookingBuilder {
       createdAt: this.created,
       updatedAt: this.created,
       cancelledAt: this.cancelledAt,
+      manageTokenHash: null,
     };
   }
 
+  /** Where it occupies its provider: the span widened by the buffers, on the builder's lane (1 unless set). */
+  placement(): Placement {
+    const b = this.build();
+    return { providerId: this.providerId, lane: this.lane, blockStart: b.startsAt - this.bufferBefore * 60_000, blockEnd: b.endsAt + this.bufferAfter * 60_000 };
+  }
+
   /** The CreateBooking use case's input (the duration only when one was given). */
-  request(actor: Actor = ADMIN, idempotencyKey?: string): CreateBookingInput {
-    const input: CreateBookingInput = { actor, providerId: this.providerId, date: this.date, time: this.time };
+  request(actor: Actor = ADMIN, idempotencyKey?: string): ProviderBookingInput {
+    const input: ProviderBookingInput = { actor, providerId: this.providerId, date: this.date, time: this.time };
     if (this.durationGiven) input.durationMinutes = this.durationMinutes;
     if (this.customer.customerName !== null) input.customerName = this.customer.customerName;
     if (this.customer.customerEmail !== null) input.customerEmail = this.customer.customerEmail;
@@ -212,18 +234,20 @@ export function aBooking(): BookingBuilder {
   return new BookingBuilder();
 }
 
-/** An event about `booking` as it is now. */
-export function anEvent(booking: Booking, type: BookingEventType = 'booking.created', at = NOW): NewBookingEvent {
-  return {
-    type,
-    at,
-    actor: booking.createdBy,
-    bookingId: booking.id,
-    providerId: booking.providerId,
-    bookingOwner: booking.createdBy,
-    changes: type === 'booking.created' ? {} : { notes: [null, 'changed'] },
-    booking: bookingView(booking, zones),
-  };
+/** The event a write records about a booking. */
+export function anEvent(type: BookingEventType = 'booking.created', at = NOW, actor: EventRecord['actor'] = null): EventRecord {
+  return { type, at, actor, changes: type === 'booking.created' ? {} : { notes: [null, 'changed'] } };
+}
+
+/** A basis that relies on nothing: what a write made outside any decision (tests, tools) carries. */
+export const NO_BASIS: WriteBasis = Object.freeze({ revisions: new Map(), expired: [] });
+
+/** Stores the builder's booking through the repository, occupying its provider (unless cancelled), with its event. */
+export async function storeBooking(repos: Repositories, builder: BookingBuilder, event = anEvent()): Promise<Booking> {
+  const booking = builder.build();
+  const placements = booking.status === 'active' || booking.status === 'pending' ? [builder.placement()] : [];
+  const id = await repos.bookings.create(booking, placements, event, bookingViewWithoutId(booking, zones), NO_BASIS);
+  return { ...booking, id };
 }
 
 /** The use cases on in-memory adapters, a FixedClock and the real time-zone database. */
@@ -246,5 +270,3 @@ export function anInMemoryService(now = NOW) {
 
 export type InMemoryService = ReturnType<typeof anInMemoryService>;
 
-/** A booking as a raw `bookings` row, for tests that write around the repositories to reach the database's own rules. */
-export const bookingRowOf: (b: NewBooking) => Insertable<BookingRow> = toRow;

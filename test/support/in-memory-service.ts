@@ -15,6 +15,8 @@ export interface InMemoryService extends CoreUseCases {
   clock: FixedClock;
   zones: LuxonTimeZones;
   uow: UnitOfWork;
+  /** The repositories outside any unit of work. */
+  store: Repositories;
   /** A CreateBooking whose unit of work is always undone: judges a booking against the current state, changing nothing. */
   tryBooking: CreateBooking;
 }
@@ -34,6 +36,10 @@ class RollbackInMemoryUnitOfWork implements UnitOfWork {
       this.state.restore(before);
     }
   }
+
+  decide<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.run(work);
+  }
 }
 
 export function createInMemoryService(options: { now?: string | number } = {}): InMemoryService {
@@ -49,6 +55,7 @@ export function createInMemoryService(options: { now?: string | number } = {}): 
     clock,
     zones,
     uow,
+    store,
     ...createCoreUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations: new LocalKeyRevocations() }),
     tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, idempotency),
   };

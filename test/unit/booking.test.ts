@@ -1,5 +1,5 @@
 import { Booking, diffBookings, eventTypeForChanges, validateCustomerFields } from '../../src/domain/booking';
-import { assertWithinDay, findConflict } from '../../src/domain/booking-policy';
+import { assertWithinDay } from '../../src/domain/booking-policy';
 import { ValidationError } from '../../src/domain/errors';
 import { formatMinutes } from '../../src/domain/local-date';
 import { aBooking } from '../support/builders';
@@ -34,7 +34,7 @@ describe('diffBookings', () => {
   });
 
   it('ignores bookkeeping fields (version, update time, derived instants)', () => {
-    const after = { ...base, version: 9, updatedAt: base.updatedAt + 1, startsAt: base.startsAt + 1, blockEnd: base.blockEnd + 1 };
+    const after = { ...base, version: 9, updatedAt: base.updatedAt + 1, startsAt: base.startsAt + 1, endsAt: base.endsAt + 1 };
     expect(diffBookings(base, after, formatMinutes)).toEqual({});
   });
 });
@@ -81,27 +81,3 @@ describe('a booking stays within its day', () => {
   });
 });
 
-describe('findConflict: half-open spans', () => {
-  const occupied = [
-    { id: 1, blockStart: 100, blockEnd: 200 },
-    { id: 2, blockStart: 200, blockEnd: 300 },
-    { id: 3, blockStart: 500, blockEnd: 600 },
-  ];
-
-  it('touching spans do not conflict', () => {
-    expect(findConflict(occupied, 300, 500)).toBeNull();
-    expect(findConflict(occupied, 0, 100)).toBeNull();
-    expect(findConflict(occupied, 600, 700)).toBeNull();
-  });
-
-  it('one unit of overlap conflicts, and names the first booking in the way', () => {
-    expect(findConflict(occupied, 299, 400)?.id).toBe(2);
-    expect(findConflict(occupied, 400, 501)?.id).toBe(3);
-    expect(findConflict(occupied, 150, 250)?.id).toBe(1);
-    expect(findConflict(occupied, 0, 1000)?.id).toBe(1);
-  });
-
-  it('nothing occupied, nothing in the way', () => {
-    expect(findConflict([], 0, 1000)).toBeNull();
-  });
-});

@@ -30,6 +30,9 @@ function aView(zone: string, date: string, time: string, durationMinutes = 30, i
     version: 1,
     updated_at: '2027-01-04T08:00:00.000Z',
     cancelled_at: null,
+    service_id: null,
+    provider_ids: [3],
+    series_id: null,
   };
 }
 

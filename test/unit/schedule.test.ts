@@ -14,6 +14,8 @@ describe('Schedule.parse', () => {
       buffer_after_minutes: 0,
       min_notice_minutes: 0,
       max_days_ahead: 365,
+      min_cancel_notice_minutes: 0,
+      min_reschedule_notice_minutes: 0,
     });
     expect(Schedule.parse(schedule.toView()).toView()).toEqual(schedule.toView());
   });

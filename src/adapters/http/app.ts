@@ -19,6 +19,9 @@ import { publicErrorResponses } from './routes/common';
 import { apiKeyRoutes } from './routes/api-keys';
 import { providerRoutes } from './routes/providers';
 import { scheduleRoutes } from './routes/schedules';
+import { holdRoutes } from './routes/holds';
+import { seriesRoutes } from './routes/series';
+import { serviceRoutes } from './routes/services';
 import { webhookRoutes } from './routes/webhooks';
 import { registerSecurity, registerSecurityHeaders, SecurityOptions } from './security';
 
@@ -61,7 +64,8 @@ function checkBodyShape(body: unknown, config: FastifyContextConfig): void {
   }
   const fields = (body ?? {}) as Record<string, unknown>;
   if (config.requiredFields) {
-    const missing = config.requiredFields.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
+    const required = typeof config.requiredFields === 'function' ? config.requiredFields(fields) : config.requiredFields;
+    const missing = required.filter((f) => fields[f] === undefined || fields[f] === null || fields[f] === '');
     if (missing.length) throw new ValidationError(`Missing required fields: ${missing.join(', ')}`, { missing });
   } else if (config.bodyRequired && body === undefined) {
     throw new ValidationError('Request body must be a JSON object');
@@ -152,6 +156,9 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
         { name: 'schedules' },
         { name: 'availability' },
         { name: 'bookings' },
+        { name: 'services' },
+        { name: 'holds' },
+        { name: 'series' },
         { name: 'events' },
         { name: 'webhooks' },
         { name: 'api keys' },
@@ -212,6 +219,9 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
       await api.register(providerRoutes, { useCases: options.useCases });
       await api.register(scheduleRoutes, { useCases: options.useCases });
       await api.register(bookingRoutes, { useCases: options.useCases, zones: options.zones });
+      await api.register(serviceRoutes, { useCases: options.useCases });
+      await api.register(holdRoutes, { useCases: options.useCases, zones: options.zones });
+      await api.register(seriesRoutes, { useCases: options.useCases, zones: options.zones });
       await api.register(apiKeyRoutes, { useCases: options.useCases });
       await api.register(webhookRoutes, { useCases: options.useCases });
       await api.register(calendarRoutes, { useCases: options.useCases, zones: options.zones });

@@ -6,8 +6,11 @@ declare module 'fastify' {
     actor: Actor;
   }
   interface FastifyContextConfig {
-    /** Body fields reported together, in this order, when missing, null or "". */
-    requiredFields?: string[];
+    /**
+     * Body fields reported together, in this order, when missing, null or "" (for a route taking several forms of
+     * body, a function of the body choosing its form's).
+     */
+    requiredFields?: string[] | ((body: Record<string, unknown>) => string[]);
     /** The route needs a JSON object body. */
     bodyRequired?: boolean;
     /** Body fields that may never be sent to this route. */

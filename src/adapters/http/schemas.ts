@@ -10,6 +10,9 @@ export const RequestTime = Type.String({
   examples: ['14:30'],
 });
 const Duration = Type.Integer({ minimum: 5, maximum: 480, description: 'Minutes, 5 to 480' });
+const Capacity = Type.Integer({ minimum: 1, maximum: 1000, description: 'Bookings and holds that may overlap at any instant, 1 to 1000 (default 1)' });
+const NoticeMinutes = Type.Integer({ minimum: 0, maximum: 525600 });
+export const BookingStatus = Type.Union([Type.Literal('active'), Type.Literal('pending'), Type.Literal('cancelled'), Type.Literal('declined')]);
 const Instant = Type.String({ format: 'date-time', description: 'UTC instant, ISO 8601 with Z' });
 const OffsetInstant = Type.String({ description: "ISO 8601 with the provider's UTC offset, e.g. 2027-03-28T09:00:00+02:00" });
 
@@ -33,6 +36,7 @@ export const ProviderBody = Type.Object(
     email: Type.String(),
     timezone: Type.String(),
     default_duration_minutes: Type.Integer(),
+    capacity: Type.Integer({ description: 'How many bookings and holds may overlap at any instant (1: none)' }),
     created_at: Instant,
     updated_at: Instant,
     calendar_token: Type.Optional(Type.String({ description: 'Opens the calendar feed (?token=); shown to admins only' })),
@@ -46,6 +50,7 @@ export const ProviderBody = Type.Object(
         email: 'ada@example.com',
         timezone: 'Europe/Berlin',
         default_duration_minutes: 30,
+        capacity: 1,
         created_at: '2027-01-05T10:00:00.000Z',
         updated_at: '2027-01-05T10:00:00.000Z',
       },
@@ -59,6 +64,7 @@ export const CreateProviderBody = Type.Object(
     email: Type.String({ minLength: 3, maxLength: 254 }),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA zone name; default UTC' })),
     default_duration_minutes: Type.Optional(Duration),
+    capacity: Type.Optional(Capacity),
   },
   { additionalProperties: false, examples: [{ name: 'Dr. Ada Byron', email: 'ada@example.com', timezone: 'Europe/Berlin', default_duration_minutes: 30 }] },
 );
@@ -70,8 +76,9 @@ export const UpdateProviderBody = Type.Object(
     email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     default_duration_minutes: Type.Optional(Duration),
+    capacity: Type.Optional(Capacity),
   },
-  { additionalProperties: false, examples: [{ timezone: 'America/New_York' }] },
+  { additionalProperties: false, examples: [{ timezone: 'America/New_York' }, { capacity: 12 }] },
 );
 export type UpdateProviderBody = Static<typeof UpdateProviderBody>;
 
@@ -103,13 +110,16 @@ export const BookingBody = Type.Object(
     timezone: Type.String(),
     starts_at: OffsetInstant,
     ends_at: OffsetInstant,
-    status: Type.Union([Type.Literal('active'), Type.Literal('cancelled')]),
+    status: BookingStatus,
     customer_name: Nullable(Type.String()),
     customer_email: Nullable(Type.String()),
     notes: Nullable(Type.String()),
     version: Type.Integer({ description: 'Rises with every change; sent as the strong ETag' }),
     updated_at: Instant,
     cancelled_at: Nullable(Instant),
+    service_id: Nullable(Type.Integer({ description: 'The service it was booked through; null for a booking of one provider' })),
+    provider_ids: Type.Array(Type.Integer(), { description: 'The providers it takes, one per pool of its service (pool order); provider_id is the first' }),
+    series_id: Nullable(Type.Integer({ description: 'The series it is an occurrence of' })),
   },
   {
     title: 'Booking',
@@ -132,25 +142,196 @@ export const BookingBody = Type.Object(
         version: 1,
         updated_at: '2027-12-01T09:12:44.120Z',
         cancelled_at: null,
+        service_id: null,
+        provider_ids: [1],
+        series_id: null,
       },
     ],
   },
 );
 
+const CustomerFields = {
+  customer_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+  customer_email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
+  notes: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+};
+
+/** What a booking or a hold takes: a provider, or a service (with pins); the request says which by its fields. */
+const TargetFields = {
+  provider_id: Type.Optional(Id),
+  service_id: Type.Optional(Id),
+  provider_ids: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: 5, description: 'Service form: pins providers, each of a different pool' })),
+  date: Type.Optional(DateString),
+  time: Type.Optional(RequestTime),
+  duration_minutes: Type.Optional(Duration),
+};
+
 export const CreateBookingBody = Type.Object(
   {
-    provider_id: Id,
-    date: DateString,
-    time: RequestTime,
-    duration_minutes: Type.Optional(Duration),
-    customer_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-    customer_email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
-    notes: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+    ...TargetFields,
+    hold_id: Type.Optional(Id),
+    ...CustomerFields,
   },
   {
     additionalProperties: false,
-    examples: [{ provider_id: 1, date: '2027-12-25', time: '14:30', duration_minutes: 30, customer_name: 'Grace Hopper', customer_email: 'grace@example.com' }],
+    description:
+      'One of three forms: a provider (`provider_id`, `date`, `time`, `duration_minutes`?), a service (`service_id`, `date`, `time`, `provider_ids`?), or a live hold of the caller (`hold_id`); each with the customer fields.',
+    examples: [
+      { provider_id: 1, date: '2027-12-25', time: '14:30', duration_minutes: 30, customer_name: 'Grace Hopper', customer_email: 'grace@example.com' },
+      { service_id: 1, date: '2027-12-25', time: '14:30', customer_name: 'Grace Hopper' },
+      { hold_id: 7, customer_email: 'grace@example.com' },
+    ],
   },
+);
+
+export const CreatedBookingBody = Type.Object(
+  {
+    ...BookingBody.properties,
+    manage_token: Type.String({ description: 'Lets the customer read, move and cancel this booking (?token=); shown only here and in the customer’s emails' }),
+  },
+  { title: 'CreatedBooking' },
+);
+
+export const CreateHoldBody = Type.Object(
+  { ...TargetFields, ttl_seconds: Type.Optional(Type.Integer({ minimum: 30, maximum: 3600, default: 300 })) },
+  {
+    additionalProperties: false,
+    examples: [{ provider_id: 1, date: '2027-12-25', time: '14:30', ttl_seconds: 600 }],
+  },
+);
+
+export const HoldBody = Type.Object(
+  {
+    id: Type.Integer(),
+    provider_id: Type.Integer(),
+    provider_ids: Type.Array(Type.Integer()),
+    service_id: Nullable(Type.Integer()),
+    date: Type.String(),
+    time: Type.String(),
+    duration_minutes: Type.Integer(),
+    starts_at: OffsetInstant,
+    ends_at: OffsetInstant,
+    expires_at: Instant,
+    created_at: Instant,
+  },
+  { title: 'Hold' },
+);
+
+export const RepeatBody = Type.Object(
+  {
+    frequency: Type.Union([Type.Literal('daily'), Type.Literal('weekly')]),
+    interval: Type.Optional(Type.Integer({ minimum: 1, maximum: 52, default: 1 })),
+    count: Type.Optional(Type.Integer({ minimum: 2, maximum: 104 })),
+    until: Type.Optional(DateString),
+  },
+  { additionalProperties: false, description: 'Exactly one of count and until (inclusive); 2 to 104 occurrences' },
+);
+
+export const CreateSeriesBody = Type.Object(
+  {
+    ...TargetFields,
+    ...CustomerFields,
+    repeat: RepeatBody,
+    skip_conflicts: Type.Optional(Type.Boolean({ default: false })),
+  },
+  {
+    additionalProperties: false,
+    examples: [{ provider_id: 1, date: '2027-12-06', time: '17:00', duration_minutes: 50, repeat: { frequency: 'weekly', count: 10 }, customer_email: 'grace@example.com' }],
+  },
+);
+
+export const SkippedBody = Type.Object({ date: Type.String(), code: Type.String() });
+
+export const CreatedSeriesBody = Type.Object(
+  { id: Type.Integer(), bookings: Type.Array(CreatedBookingBody), skipped: Type.Array(SkippedBody) },
+  { title: 'CreatedSeries' },
+);
+
+export const SeriesBody = Type.Object(
+  { id: Type.Integer(), repeat: RepeatBody, bookings: Type.Array(BookingBody) },
+  { title: 'Series' },
+);
+
+const Pools = Type.Array(Type.Array(Id, { minItems: 1, maxItems: 50 }), {
+  minItems: 1,
+  maxItems: 5,
+  description: 'Provider ids, one list per pool: a booking takes one provider of every pool',
+});
+
+export const ServiceBody = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    duration_minutes: Type.Integer(),
+    timezone: Type.String(),
+    slot_interval_minutes: Type.Integer(),
+    requires_confirmation: Type.Boolean(),
+    min_cancel_notice_minutes: Type.Integer(),
+    min_reschedule_notice_minutes: Type.Integer(),
+    pools: Type.Array(Type.Array(Type.Integer())),
+    created_at: Instant,
+    updated_at: Instant,
+  },
+  {
+    title: 'Service',
+    examples: [
+      {
+        id: 1,
+        name: 'Haircut',
+        duration_minutes: 45,
+        timezone: 'Europe/Berlin',
+        slot_interval_minutes: 15,
+        requires_confirmation: false,
+        min_cancel_notice_minutes: 1440,
+        min_reschedule_notice_minutes: 1440,
+        pools: [[1, 2], [3, 4]],
+        created_at: '2027-01-05T10:00:00.000Z',
+        updated_at: '2027-01-05T10:00:00.000Z',
+      },
+    ],
+  },
+);
+
+export const CreateServiceBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    duration_minutes: Duration,
+    pools: Pools,
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    slot_interval_minutes: Type.Optional(Duration),
+    requires_confirmation: Type.Optional(Type.Boolean()),
+    min_cancel_notice_minutes: Type.Optional(NoticeMinutes),
+    min_reschedule_notice_minutes: Type.Optional(NoticeMinutes),
+  },
+  { additionalProperties: false, examples: [{ name: 'Haircut', duration_minutes: 45, pools: [[1, 2], [3, 4]], timezone: 'Europe/Berlin', slot_interval_minutes: 15 }] },
+);
+
+export const UpdateServiceBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    duration_minutes: Type.Optional(Duration),
+    pools: Type.Optional(Pools),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    slot_interval_minutes: Type.Optional(Duration),
+    requires_confirmation: Type.Optional(Type.Boolean()),
+    min_cancel_notice_minutes: Type.Optional(NoticeMinutes),
+    min_reschedule_notice_minutes: Type.Optional(NoticeMinutes),
+  },
+  { additionalProperties: false, examples: [{ requires_confirmation: true }] },
+);
+
+export const ServicePage = Type.Object({ data: Type.Array(ServiceBody), next_cursor: Nullable(Type.String()) });
+
+export const ServiceAvailabilityQuery = Type.Object({ date: DateString, to: Type.Optional(DateString) }, { additionalProperties: false });
+
+export const ServiceAvailabilityBody = Type.Object(
+  {
+    service_id: Type.Integer(),
+    timezone: Type.String(),
+    duration_minutes: Type.Integer(),
+    days: Type.Array(Type.Object({ date: Type.String(), slots: Type.Array(Type.String({ description: 'HH:MM' })) })),
+  },
+  { examples: [{ service_id: 1, timezone: 'Europe/Berlin', duration_minutes: 45, days: [{ date: '2027-12-24', slots: ['09:00', '09:15'] }] }] },
 );
 export type CreateBookingBody = Static<typeof CreateBookingBody>;
 
@@ -159,9 +340,7 @@ export const UpdateBookingBody = Type.Object(
     date: Type.Optional(DateString),
     time: Type.Optional(RequestTime),
     duration_minutes: Type.Optional(Duration),
-    customer_name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
-    customer_email: Type.Optional(Nullable(Type.String({ maxLength: 254 }))),
-    notes: Type.Optional(Nullable(Type.String({ maxLength: 1000 }))),
+    ...CustomerFields,
   },
   { additionalProperties: false, examples: [{ time: '10:30' }, { notes: null }] },
 );
@@ -170,9 +349,14 @@ export type UpdateBookingBody = Static<typeof UpdateBookingBody>;
 export const BookingListQuery = Type.Object(
   {
     provider_id: Type.Optional(Id),
+    service_id: Type.Optional(Id),
     from: Type.Optional(DateString),
     to: Type.Optional(DateString),
-    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('cancelled'), Type.Literal('all')], { default: 'active' })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('active'), Type.Literal('pending'), Type.Literal('cancelled'), Type.Literal('declined'), Type.Literal('all')], {
+        default: 'active',
+      }),
+    ),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
   },
@@ -190,7 +374,11 @@ export const HistoryBody = Type.Object({
     Type.Object({
       type: Type.String(),
       at: Instant,
-      actor: Nullable(Type.Integer({ description: 'API key id that made the change' })),
+      actor: Nullable(
+        Type.Union([Type.Integer(), Type.Literal('customer')], {
+          description: 'The API key id that made the change, "customer" for the booking’s customer, null for an in-process caller',
+        }),
+      ),
       changes: Type.Record(Type.String(), Type.Array(Type.Any(), { minItems: 2, maxItems: 2 })),
     }),
   ),
@@ -234,6 +422,8 @@ export const ScheduleBody = Type.Object(
     buffer_after_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240, default: 0 })),
     min_notice_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 525600, default: 0 })),
     max_days_ahead: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, default: 365 })),
+    min_cancel_notice_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 525600, default: 0, description: 'Clients and customers cannot cancel later than this before the start' })),
+    min_reschedule_notice_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 525600, default: 0, description: 'Clients and customers cannot move a booking later than this before its start' })),
   },
   {
     additionalProperties: false,
@@ -259,6 +449,8 @@ export const ScheduleView = Type.Object(
     buffer_after_minutes: Type.Integer(),
     min_notice_minutes: Type.Integer(),
     max_days_ahead: Type.Integer(),
+    min_cancel_notice_minutes: Type.Integer(),
+    min_reschedule_notice_minutes: Type.Integer(),
   },
   { title: 'Schedule' },
 );
@@ -280,7 +472,13 @@ export const AvailabilityBody = Type.Object(
     provider_id: Type.Integer(),
     timezone: Type.String(),
     duration_minutes: Type.Integer(),
-    days: Type.Array(Type.Object({ date: Type.String(), slots: Type.Array(Type.String({ description: 'HH:MM' })) })),
+    days: Type.Array(
+      Type.Object({
+        date: Type.String(),
+        slots: Type.Array(Type.String({ description: 'HH:MM' })),
+        remaining: Type.Array(Type.Integer({ minimum: 1 }), { description: 'Beside each slot: how many more bookings of the duration it would take' }),
+      }),
+    ),
   },
   {
     examples: [
@@ -288,7 +486,7 @@ export const AvailabilityBody = Type.Object(
         provider_id: 1,
         timezone: 'Europe/Berlin',
         duration_minutes: 30,
-        days: [{ date: '2027-12-24', slots: ['09:00', '09:30', '10:00', '11:30'] }, { date: '2027-12-25', slots: [] }],
+        days: [{ date: '2027-12-24', slots: ['09:00', '09:30', '10:00', '11:30'], remaining: [1, 1, 1, 1] }, { date: '2027-12-25', slots: [], remaining: [] }],
       },
     ],
   },

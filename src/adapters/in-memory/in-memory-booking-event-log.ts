@@ -1,14 +1,11 @@
-import { BookingEvent, BookingEventLog, NewBookingEvent } from '../../application/ports/booking-event-log';
+import { BookingEvent, BookingEventLog } from '../../application/ports/booking-event-log';
 import { InMemoryState } from './in-memory-state';
 
+/** Events in memory: units of work run one at a time, so ids rise in commit order and are the positions. */
 export class InMemoryBookingEventLog implements BookingEventLog {
   constructor(private readonly state: InMemoryState) {}
 
-  async append(event: NewBookingEvent): Promise<BookingEvent> {
-    const stored = { ...structuredClone(event), id: ++this.state.sequences.event };
-    this.state.events = [...this.state.events, stored];
-    return structuredClone(stored);
-  }
+  async publish(): Promise<void> {}
 
   async listAfter(afterId: number, limit: number, owner?: number): Promise<BookingEvent[]> {
     return this.state.events
@@ -17,7 +14,7 @@ export class InMemoryBookingEventLog implements BookingEventLog {
       .map((e) => structuredClone(e));
   }
 
-  async historyOf(bookingId: number): Promise<BookingEvent[]> {
+  async historyOf(bookingId: number): Promise<Omit<BookingEvent, 'id'>[]> {
     return this.state.events.filter((e) => e.bookingId === bookingId).map((e) => structuredClone(e));
   }
 }

@@ -21,6 +21,7 @@ export class InMemoryProviderRepository implements ProviderRepository {
       email: p.email,
       timezone: p.timezone,
       defaultDurationMinutes: p.defaultDurationMinutes,
+      capacity: p.capacity,
       calendarToken: p.calendarToken,
       revision: 0,
       createdAt: p.createdAt,
@@ -44,7 +45,7 @@ export class InMemoryProviderRepository implements ProviderRepository {
     return found;
   }
 
-  async lockCalendar(id: number): Promise<Provider | null> {
+  async reviseRules(id: number): Promise<Provider | null> {
     const p = this.state.providers.get(id);
     if (!p) return null;
     const next = { ...p, revision: p.revision + 1 };

@@ -2,8 +2,20 @@ import { ApiKey } from '../../domain/api-key';
 import { BookingEvent } from '../../application/ports/booking-event-log';
 import { StoredOutcome } from '../../application/ports/idempotency-store';
 import { Booking } from '../../domain/booking';
+import { Hold } from '../../domain/hold';
+import { Occupancy } from '../../domain/occupancy';
 import { Provider } from '../../domain/provider';
 import { Schedule } from '../../domain/schedule';
+import { Series } from '../../domain/series';
+import { Service } from '../../domain/service';
+
+/** An occupancy as stored: released ones stay, as in the databases. */
+export interface StoredOccupancy extends Occupancy {
+  status: 'occupying' | 'released';
+}
+
+/** An event as stored: its position in the feed is its id. */
+export type StoredEvent = BookingEvent;
 
 export interface IdempotencyRecord {
   fingerprint: string;
@@ -17,16 +29,27 @@ export interface IdempotencyRecord {
 export class InMemoryState {
   providers = new Map<number, Provider>();
   bookings = new Map<number, Booking>();
-  events: BookingEvent[] = [];
+  /** Each booking's view as JSON text, written with every change. */
+  views = new Map<number, string>();
+  occupancies = new Map<number, StoredOccupancy>();
+  services = new Map<number, Service & { deletedAt: number | null }>();
+  holds = new Map<number, Hold>();
+  series = new Map<number, Series>();
+  events: StoredEvent[] = [];
   schedules = new Map<number, Schedule>();
   idempotency = new Map<string, IdempotencyRecord>();
   apiKeys = new Map<number, { key: ApiKey; hash: string }>();
-  sequences = { provider: 0, booking: 0, event: 0, apiKey: 0 };
+  sequences = { provider: 0, booking: 0, occupancy: 0, service: 0, hold: 0, series: 0, event: 0, apiKey: 0 };
 
   snapshot(): InMemoryState {
     const copy = new InMemoryState();
     copy.providers = new Map(this.providers);
     copy.bookings = new Map(this.bookings);
+    copy.views = new Map(this.views);
+    copy.occupancies = new Map(this.occupancies);
+    copy.services = new Map(this.services);
+    copy.holds = new Map(this.holds);
+    copy.series = new Map(this.series);
     copy.events = [...this.events];
     copy.schedules = new Map(this.schedules);
     copy.idempotency = new Map(this.idempotency);

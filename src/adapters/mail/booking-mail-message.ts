@@ -15,6 +15,8 @@ const SUBJECTS = {
   'booking.rescheduled': 'Booking rescheduled',
   'booking.cancelled': 'Booking cancelled',
   'booking.updated': 'Booking updated',
+  'booking.confirmed': 'Booking confirmed',
+  'booking.declined': 'Booking declined',
 } as const;
 
 function escapeHtml(value: string): string {

@@ -22,8 +22,6 @@ export interface Capabilities {
   dialect: DialectName;
   /** `SELECT ... FOR UPDATE` row locks (Postgres). SQLite transactions already hold the single write lock. */
   rowLocks: boolean;
-  /** Event ids must be serialised so that they rise in commit order (Postgres sequences do not). */
-  serializeEventIds: boolean;
 }
 
 /** The driver under the Kysely instance, for the parts that talk to it directly (revocation listeners, checkpoints). */
@@ -135,7 +133,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,
-      capabilities: { dialect: 'postgres', rowLocks: true, serializeEventIds: true },
+      capabilities: { dialect: 'postgres', rowLocks: true },
       driver: { dialect: 'postgres', connectionString: url },
       describe: `postgres ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`,
       poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -152,7 +150,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
-    capabilities: { dialect: 'sqlite', rowLocks: false, serializeEventIds: false },
+    capabilities: { dialect: 'sqlite', rowLocks: false },
     driver: { dialect: 'sqlite', sqlite, path },
     describe: `sqlite ${path}`,
     poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),

@@ -1,17 +1,31 @@
-import { Insertable, Kysely, Selectable, sql } from 'kysely';
-import { BookingQuery, BookingRepository, NewBooking } from '../../application/ports/booking-repository';
+import { Kysely, Selectable, sql } from 'kysely';
+import {
+  BookingQuery,
+  BookingRepository,
+  EventRecord,
+  NewBooking,
+  StoredView,
+  WriteBasis,
+} from '../../application/ports/booking-repository';
+import { StaleDecisionError } from '../../application/ports/unit-of-work';
+import { BookingView } from '../../application/views';
 import { Booking, BookingStatus } from '../../domain/booking';
-import { instantRangeOfDates, MAX_BLOCK_MS, OccupiedSpan } from '../../domain/booking-policy';
-import { SlotUnavailableError, VersionMismatchError } from '../../domain/errors';
+import { instantRangeOfDates } from '../../domain/booking-policy';
+import { HoldExpiredError } from '../../domain/errors';
+import { Placement } from '../../domain/occupancy';
 import { Capabilities } from './database';
+import { PostgresBookingWrites, SqliteBookingWrites, BookingWrites } from './kysely-booking-writes';
 import { isOverlapViolation } from './kysely-errors';
 import { PreparedQuery } from './prepared-query';
 import { BookingRow, Database } from './schema';
 
-function toDomain(row: Selectable<BookingRow>): Booking {
+export function bookingFromRow(row: Selectable<BookingRow>): Booking {
   return {
     id: row.id,
     providerId: row.provider_id,
+    providerIds: JSON.parse(row.provider_ids) as number[],
+    serviceId: row.service_id,
+    seriesId: row.series_id,
     date: row.date,
     startMinute: row.start_minute,
     durationMinutes: row.duration_minutes,
@@ -19,8 +33,6 @@ function toDomain(row: Selectable<BookingRow>): Booking {
     timezone: row.timezone,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
-    blockStart: row.block_start,
-    blockEnd: row.block_end,
     status: row.status as BookingStatus,
     customerName: row.customer_name,
     customerEmail: row.customer_email,
@@ -30,70 +42,21 @@ function toDomain(row: Selectable<BookingRow>): Booking {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     cancelledAt: row.cancelled_at,
+    manageTokenHash: row.manage_token_hash,
   };
 }
 
-/** A booking as a `bookings` row (also used by tools that write rows in bulk). */
-export function toRow(b: NewBooking): Insertable<BookingRow> {
-  return {
-    provider_id: b.providerId,
-    date: b.date,
-    start_minute: b.startMinute,
-    duration_minutes: b.durationMinutes,
-    end_minute: b.endMinute,
-    timezone: b.timezone,
-    starts_at: b.startsAt,
-    ends_at: b.endsAt,
-    block_start: b.blockStart,
-    block_end: b.blockEnd,
-    status: b.status,
-    customer_name: b.customerName,
-    customer_email: b.customerEmail,
-    notes: b.notes,
-    created_by: b.createdBy,
-    version: b.version,
-    created_at: b.createdAt,
-    updated_at: b.updatedAt,
-    cancelled_at: b.cancelledAt,
-  };
+/** A view as stored: its JSON text. The id leads, so a write can store it before the id exists (see the writes). */
+export function viewTail(view: Omit<BookingView, 'id'>): string {
+  return JSON.stringify(view).slice(1);
 }
-
-// Only the id is new: the rest of the booking is what was written.
-const insertBooking = new PreparedQuery((db, b: NewBooking) => db.insertInto('bookings').values(toRow(b)).returning('id'));
 
 const bookingById = new PreparedQuery((db, v: { id: number }) => db.selectFrom('bookings').selectAll().where('id', '=', v.id));
 
-interface SpanQuery {
-  providerId: number;
-  from: number;
-  to: number;
-  /** `from - MAX_BLOCK_MS`: the lower bound on block_start keeps the query an index range scan. */
-  lowest: number;
-  excludeId?: number;
-}
-
-function occupiedQuery(excluding: boolean) {
-  return new PreparedQuery((db, v: SpanQuery) => {
-    let query = db
-      .selectFrom('bookings')
-      .select(['id', 'block_start', 'block_end'])
-      .where('provider_id', '=', v.providerId)
-      // A literal, not a bound value: SQLite prepares a statement again on every run when a bound value decides
-      // whether a partial index (here `bookings_active_span`) applies.
-      .where('status', '=', sql.lit('active'))
-      .where('block_start', '>', v.lowest)
-      .where('block_start', '<', v.to)
-      .where('block_end', '>', v.from);
-    if (excluding) query = query.where('id', '<>', v.excludeId!);
-    return query.orderBy('block_start');
-  });
-}
-
-const occupied = occupiedQuery(false);
-const occupiedExcluding = occupiedQuery(true);
-
 interface ListValues {
   providerId?: number;
+  serviceId?: number;
+  seriesId?: number;
   createdBy?: number;
   status?: string;
   fromDate?: string;
@@ -105,104 +68,134 @@ interface ListValues {
   limit: number;
 }
 
-/** One prepared list query per combination of filters (the filters present change the SQL). */
-const listQueries = new Map<number, PreparedQuery<ListValues, Selectable<BookingRow>>>();
+type Filters = Record<'provider' | 'service' | 'series' | 'owner' | 'status' | 'from' | 'to' | 'after', boolean>;
 
-function listQuery(q: BookingQuery): PreparedQuery<ListValues, Selectable<BookingRow>> {
-  const has = {
+/**
+ * A page of bookings in (starts_at, id) order. A provider's bookings are found through its occupancies (a booking
+ * takes several providers), each of which carries the booking's start; other filters read the bookings themselves.
+ */
+function listQuery(has: Filters, columns: 'all' | 'views') {
+  return new PreparedQuery((db, v: ListValues) => {
+    let q = has.provider
+      ? db
+          .selectFrom('occupancies as o')
+          .innerJoin('bookings as b', 'b.id', 'o.booking_id')
+          .where('o.provider_id', '=', v.providerId!)
+          .where('o.booking_id', 'is not', null)
+      : db.selectFrom('bookings as b');
+    const startsAt = has.provider ? sql.ref('o.starts_at') : sql.ref('b.starts_at');
+    const id = has.provider ? sql.ref('o.booking_id') : sql.ref('b.id');
+    if (has.service) q = q.where('b.service_id', '=', v.serviceId!);
+    if (has.series) q = q.where('b.series_id', '=', v.seriesId!);
+    if (has.owner) q = q.where('b.created_by', '=', v.createdBy!);
+    if (has.status) q = q.where('b.status', '=', v.status!);
+    // Local dates are filtered exactly on `date`; the instant bounds around them let the index do the work.
+    if (has.from) q = q.where('b.date', '>=', v.fromDate!).where(startsAt, '>=', v.fromInstant!);
+    if (has.to) q = q.where('b.date', '<=', v.toDate!).where(startsAt, '<', v.toInstant!);
+    if (has.after) q = q.where(sql<boolean>`(${startsAt}, ${id}) > (${v.afterStartsAt}, ${v.afterId})`);
+    const selected = columns === 'all' ? q.selectAll('b') : q.select(['b.id', 'b.starts_at', 'b.view']);
+    return selected.orderBy(startsAt).orderBy(id).limit(v.limit);
+  });
+}
+
+/** One prepared list query per combination of filters and columns (the filters present change the SQL). */
+const listQueries = new Map<string, PreparedQuery<ListValues, Selectable<BookingRow>>>();
+
+function preparedList(q: BookingQuery, columns: 'all' | 'views'): PreparedQuery<ListValues, Selectable<BookingRow>> {
+  const has: Filters = {
     provider: q.providerId !== undefined,
+    service: q.serviceId !== undefined,
+    series: q.seriesId !== undefined,
     owner: q.createdBy !== undefined,
     status: q.status !== 'all',
     from: q.fromDate !== undefined,
     to: q.toDate !== undefined,
     after: q.after !== undefined,
   };
-  const shape = Object.values(has).reduce((bits, on, i) => bits | (on ? 1 << i : 0), 0);
-  let prepared = listQueries.get(shape);
+  const key = `${columns}:${Object.values(has).map(Number).join('')}`;
+  let prepared = listQueries.get(key);
   if (!prepared) {
-    prepared = new PreparedQuery((db, v: ListValues) => {
-      let query = db.selectFrom('bookings').selectAll();
-      if (has.provider) query = query.where('provider_id', '=', v.providerId!);
-      if (has.owner) query = query.where('created_by', '=', v.createdBy!);
-      if (has.status) query = query.where('status', '=', v.status!);
-      // Local dates are filtered exactly on `date`; the instant bounds around them let the index do the work.
-      if (has.from) query = query.where('date', '>=', v.fromDate!).where('starts_at', '>=', v.fromInstant!);
-      if (has.to) query = query.where('date', '<=', v.toDate!).where('starts_at', '<', v.toInstant!);
-      if (has.after) query = query.where(sql<boolean>`(starts_at, id) > (${v.afterStartsAt}, ${v.afterId})`);
-      return query.orderBy('starts_at').orderBy('id').limit(v.limit);
-    });
-    listQueries.set(shape, prepared);
+    prepared = listQuery(has, columns) as unknown as PreparedQuery<ListValues, Selectable<BookingRow>>;
+    listQueries.set(key, prepared);
   }
   return prepared;
 }
 
+function listValues(q: BookingQuery): ListValues {
+  return {
+    providerId: q.providerId,
+    serviceId: q.serviceId,
+    seriesId: q.seriesId,
+    createdBy: q.createdBy,
+    status: q.status,
+    fromDate: q.fromDate,
+    fromInstant: q.fromDate === undefined ? undefined : instantRangeOfDates(q.fromDate, q.fromDate).start,
+    toDate: q.toDate,
+    toInstant: q.toDate === undefined ? undefined : instantRangeOfDates(q.toDate, q.toDate).end,
+    afterStartsAt: q.after?.startsAt,
+    afterId: q.after?.id,
+    limit: q.limit,
+  };
+}
+
 export class KyselyBookingRepository implements BookingRepository {
+  private readonly writes: BookingWrites;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
-  ) {}
+    /** Inside a transaction that locks what it reads (`UnitOfWork.run`). */
+    private readonly locking: boolean,
+  ) {
+    this.writes = capabilities.dialect === 'postgres' ? new PostgresBookingWrites(db, locking) : new SqliteBookingWrites(db, locking);
+  }
 
-  async insert(booking: NewBooking): Promise<Booking> {
+  async create(booking: NewBooking, placements: readonly Placement[], event: EventRecord, view: Omit<BookingView, 'id'>, basis: WriteBasis): Promise<number> {
     try {
-      const row = await insertBooking.first(this.db, booking);
-      return { ...booking, id: row!.id };
+      const id = await this.writes.create(booking, placements, event, viewTail(view), basis);
+      if (id === null) throw new StaleDecisionError('a provider’s rules changed');
+      return id;
     } catch (error) {
-      if (isOverlapViolation(error)) throw new SlotUnavailableError();
+      if (isOverlapViolation(error)) throw new StaleDecisionError('a lane was taken');
       throw error;
     }
+  }
+
+  async update(booking: Booking, placements: readonly Placement[] | null, event: EventRecord, view: Omit<BookingView, 'id'>, basis: WriteBasis): Promise<void> {
+    try {
+      const written = await this.writes.update(booking, placements, event, viewTail(view), basis);
+      if (!written) throw new StaleDecisionError('the booking or a provider’s rules changed');
+    } catch (error) {
+      if (isOverlapViolation(error)) throw new StaleDecisionError('a lane was taken');
+      throw error;
+    }
+  }
+
+  async createFromHold(holdId: number, now: number, booking: NewBooking, event: EventRecord, view: Omit<BookingView, 'id'>): Promise<number> {
+    const id = await this.writes.createFromHold(holdId, now, booking, event, viewTail(view));
+    if (id === null) throw new HoldExpiredError();
+    return id;
   }
 
   async getById(id: number): Promise<Booking | null> {
     const row = await bookingById.first(this.db, { id });
-    return row ? toDomain(row) : null;
+    return row ? bookingFromRow(row) : null;
   }
 
   async getForUpdate(id: number): Promise<Booking | null> {
     let query = this.db.selectFrom('bookings').selectAll().where('id', '=', id);
-    if (this.capabilities.rowLocks) query = query.forUpdate();
+    if (this.locking && this.capabilities.rowLocks) query = query.forUpdate();
     const row = await query.executeTakeFirst();
-    return row ? toDomain(row) : null;
-  }
-
-  async update(booking: Booking): Promise<Booking> {
-    const { provider_id: _providerId, created_at: _createdAt, created_by: _createdBy, ...changes } = toRow(booking);
-    try {
-      const row = await this.db
-        .updateTable('bookings')
-        .set(changes)
-        .where('id', '=', booking.id)
-        .where('version', '=', booking.version - 1)
-        .returningAll()
-        .executeTakeFirst();
-      if (row) return toDomain(row);
-    } catch (error) {
-      if (isOverlapViolation(error)) throw new SlotUnavailableError();
-      throw error;
-    }
-    const current = await this.getById(booking.id);
-    throw new VersionMismatchError(current?.version ?? booking.version);
-  }
-
-  async findOccupied(providerId: number, from: number, to: number, excludeId?: number): Promise<OccupiedSpan[]> {
-    // No widened span is longer than MAX_BLOCK_MS.
-    const values = { providerId, from, to, lowest: from - MAX_BLOCK_MS, excludeId };
-    const rows = await (excludeId === undefined ? occupied : occupiedExcluding).all(this.db, values);
-    return rows.map((r) => ({ id: r.id, blockStart: r.block_start, blockEnd: r.block_end }));
+    return row ? bookingFromRow(row) : null;
   }
 
   async list(q: BookingQuery): Promise<Booking[]> {
-    const rows = await listQuery(q).all(this.db, {
-      providerId: q.providerId,
-      createdBy: q.createdBy,
-      status: q.status,
-      fromDate: q.fromDate,
-      fromInstant: q.fromDate === undefined ? undefined : instantRangeOfDates(q.fromDate, q.fromDate).start,
-      toDate: q.toDate,
-      toInstant: q.toDate === undefined ? undefined : instantRangeOfDates(q.toDate, q.toDate).end,
-      afterStartsAt: q.after?.startsAt,
-      afterId: q.after?.id,
-      limit: q.limit,
-    });
-    return rows.map(toDomain);
+    const rows = await preparedList(q, 'all').all(this.db, listValues(q));
+    return rows.map(bookingFromRow);
+  }
+
+  async listViews(q: BookingQuery): Promise<StoredView[]> {
+    const rows = await preparedList(q, 'views').all(this.db, listValues(q));
+    return rows.map((r) => ({ id: r.id, startsAt: r.starts_at, json: r.view }));
   }
 }

@@ -14,7 +14,7 @@ import {
 import { BookingEvent } from '../../application/ports/booking-event-log';
 import { Webhook } from '../../domain/webhook';
 import { Capabilities } from './database';
-import { toDomain as eventFromRow } from './kysely-booking-event-log';
+import { KyselyBookingEventLog, toDomain as eventFromRow } from './kysely-booking-event-log';
 import { KyselyWebhookRepository } from './kysely-webhook-repository';
 import { Database, OutboxRow } from './schema';
 
@@ -45,7 +45,8 @@ class KyselyOutboxFanOut implements OutboxFanOut {
   ) {}
 
   async nextEvents(limit: number): Promise<BookingEvent[]> {
-    const rows = await this.trx.selectFrom('booking_events').selectAll().where('id', '>', this.cursor).orderBy('id').limit(limit).execute();
+    // The cursor is a feed position: events past it, in the feed's order (published first by `hasEventsToFanOut`).
+    const rows = await this.trx.selectFrom('booking_events').selectAll().where('position', '>', this.cursor).orderBy('position').limit(limit).execute();
     return rows.map(eventFromRow);
   }
 
@@ -126,10 +127,11 @@ export class KyselyOutbox implements Outbox {
   }
 
   async hasEventsToFanOut(): Promise<boolean> {
+    await new KyselyBookingEventLog(this.db, this.capabilities).publish();
     const row = await this.db
       .selectFrom('booking_events')
       .select('id')
-      .where('id', '>', (eb) => eb.selectFrom('outbox_cursors').select('last_event_id').where('consumer', '=', CONSUMER))
+      .where('position', '>', (eb) => eb.selectFrom('outbox_cursors').select('last_event_id').where('consumer', '=', CONSUMER))
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;
@@ -171,9 +173,9 @@ export class KyselyOutbox implements Outbox {
     const eventRows = await this.db
       .selectFrom('booking_events')
       .selectAll()
-      .where('id', 'in', [...new Set(rows.map((r) => r.event_id))])
+      .where('position', 'in', [...new Set(rows.map((r) => r.event_id))])
       .execute();
-    const events = new Map(eventRows.map((r) => [r.id, eventFromRow(r)]));
+    const events = new Map(eventRows.map((r) => [r.position!, eventFromRow(r)]));
     return rows
       .sort((a, b) => (a.next_attempt_at ?? 0) - (b.next_attempt_at ?? 0) || a.id - b.id)
       .map((row) => toItem(row, events.get(row.event_id)!));

@@ -13,6 +13,7 @@ function toDomain(row: Selectable<ProviderRow>): Provider {
     email: row.email,
     timezone: row.timezone,
     defaultDurationMinutes: row.default_duration_minutes,
+    capacity: row.capacity,
     calendarToken: row.calendar_token,
     revision: row.revision,
     createdAt: row.created_at,
@@ -20,13 +21,15 @@ function toDomain(row: Selectable<ProviderRow>): Provider {
   };
 }
 
-const lockCalendar = new PreparedQuery((db, v: { id: number }) =>
+const reviseRules = new PreparedQuery((db, v: { id: number }) =>
   db
     .updateTable('providers')
     .set({ revision: sql`revision + 1` })
     .where('id', '=', v.id)
     .returningAll(),
 );
+
+export { toDomain as providerFromRow };
 
 export class KyselyProviderRepository implements ProviderRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -41,6 +44,7 @@ export class KyselyProviderRepository implements ProviderRepository {
           email_key: p.email.toLowerCase(),
           timezone: p.timezone,
           default_duration_minutes: p.defaultDurationMinutes,
+          capacity: p.capacity,
           calendar_token: p.calendarToken,
           created_at: p.createdAt,
           updated_at: p.createdAt,
@@ -67,10 +71,10 @@ export class KyselyProviderRepository implements ProviderRepository {
     return found;
   }
 
-  async lockCalendar(id: number): Promise<Provider | null> {
-    // The UPDATE takes the provider's row lock for the rest of the transaction (Postgres), so every change to
-    // one provider's calendar is serialised; on SQLite the transaction already holds the write lock.
-    const row = await lockCalendar.first(this.db, { id });
+  async reviseRules(id: number): Promise<Provider | null> {
+    // The UPDATE takes the provider's row lock for the rest of the transaction (Postgres); a booking decided against
+    // the old revision then fails its check and is judged again. On SQLite the transaction holds the write lock.
+    const row = await reviseRules.first(this.db, { id });
     return row ? toDomain(row) : null;
   }
 
@@ -83,6 +87,7 @@ export class KyselyProviderRepository implements ProviderRepository {
           ...(changes.email !== undefined && { email: changes.email, email_key: changes.email.toLowerCase() }),
           ...(changes.timezone !== undefined && { timezone: changes.timezone }),
           ...(changes.defaultDurationMinutes !== undefined && { default_duration_minutes: changes.defaultDurationMinutes }),
+          ...(changes.capacity !== undefined && { capacity: changes.capacity }),
           ...(changes.calendarToken !== undefined && { calendar_token: changes.calendarToken }),
           updated_at: updatedAt,
         })

@@ -1,9 +1,9 @@
-import { Kysely, Selectable, sql } from 'kysely';
+import { Kysely, Selectable } from 'kysely';
 import { NewWebhook, WebhookRepository } from '../../application/ports/webhook-repository';
 import { BookingEventType } from '../../domain/booking';
 import { Webhook } from '../../domain/webhook';
 import { Capabilities } from './database';
-import { EVENT_ORDER_LOCK } from './kysely-booking-event-log';
+import { publishUnderLock } from './kysely-booking-event-log';
 import { Database, WebhookRow } from './schema';
 
 function toDomain(row: Selectable<WebhookRow>): Webhook {
@@ -25,12 +25,12 @@ export class KyselyWebhookRepository implements WebhookRepository {
 
   async create(webhook: NewWebhook): Promise<Webhook> {
     return this.db.transaction().execute(async (trx) => {
-      if (this.capabilities.serializeEventIds) {
-        // Taken by every event insert too: no event commits between reading the newest id and this commit, so
-        // the webhook gets exactly the events committed after it.
-        await sql`select pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`.execute(trx);
+      if (this.capabilities.dialect === 'postgres') {
+        // Every event committed so far gets its feed position first, under the lock that gives positions: the
+        // webhook then receives exactly the events committed after it.
+        await publishUnderLock(trx);
       }
-      const newest = await trx.selectFrom('booking_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+      const newest = await trx.selectFrom('booking_events').select((eb) => eb.fn.max('position').as('id')).executeTakeFirst();
       const row = await trx
         .insertInto('webhooks')
         .values({

@@ -1,4 +1,4 @@
-import { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
+import { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from 'kysely';
 import { Database } from './schema';
 
 /** Stands, in a query built once, for the value of `name` supplied at each run. */
@@ -23,14 +23,15 @@ const SLOTS: Record<string, unknown> = new Proxy({}, { get: (_target, name) => (
 export class PreparedQuery<P extends object, R> {
   readonly #compiled = new WeakMap<object, CompiledQuery<R>>();
 
-  constructor(private readonly build: (db: Kysely<Database>, values: P) => Compilable<R>) {}
+  constructor(private readonly build: (db: Kysely<Database>, values: P) => Compilable<R> | RawBuilder<R>) {}
 
   execute(db: Kysely<Database>, values: P): Promise<QueryResult<R>> {
     // Compiled SQL depends only on the dialect; a transaction shares its database's adapter.
     const adapter = db.getExecutor().adapter;
     let compiled = this.#compiled.get(adapter);
     if (!compiled) {
-      compiled = this.build(db, SLOTS as P).compile();
+      // A raw `sql` template compiles against the database it is given; query builders ignore it and use theirs.
+      compiled = (this.build(db, SLOTS as P) as RawBuilder<R>).compile(db);
       this.#compiled.set(adapter, compiled);
     }
     const template = compiled.parameters;

@@ -8,6 +8,7 @@ export interface ProviderRow {
   email_key: string;
   timezone: string;
   default_duration_minutes: number;
+  capacity: Generated<number>;
   calendar_token: string;
   revision: Generated<number>;
   created_at: number;
@@ -17,6 +18,10 @@ export interface ProviderRow {
 export interface BookingRow {
   id: Generated<number>;
   provider_id: number;
+  /** JSON array of provider ids. */
+  provider_ids: string;
+  service_id: number | null;
+  series_id: number | null;
   date: string;
   start_minute: number;
   duration_minutes: number;
@@ -24,8 +29,6 @@ export interface BookingRow {
   timezone: string;
   starts_at: number;
   ends_at: number;
-  block_start: number;
-  block_end: number;
   status: string;
   customer_name: string | null;
   customer_email: string | null;
@@ -35,6 +38,64 @@ export interface BookingRow {
   created_at: number;
   updated_at: number;
   cancelled_at: number | null;
+  manage_token_hash: string | null;
+  /** JSON text of the booking's public view, written with every change. */
+  view: string;
+}
+
+export interface OccupancyRow {
+  id: Generated<number>;
+  provider_id: number;
+  lane: number;
+  block_start: number;
+  block_end: number;
+  starts_at: number;
+  booking_id: number | null;
+  hold_id: number | null;
+  status: string;
+  expires_at: number | null;
+}
+
+export interface ServiceRow {
+  id: Generated<number>;
+  name: string;
+  duration_minutes: number;
+  timezone: string;
+  slot_interval_minutes: number;
+  requires_confirmation: number;
+  min_cancel_notice_minutes: number;
+  min_reschedule_notice_minutes: number;
+  /** JSON: provider ids, one list per pool. */
+  pools: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface HoldRow {
+  id: Generated<number>;
+  provider_id: number;
+  provider_ids: string;
+  service_id: number | null;
+  date: string;
+  start_minute: number;
+  duration_minutes: number;
+  end_minute: number;
+  timezone: string;
+  starts_at: number;
+  ends_at: number;
+  expires_at: number;
+  status: string;
+  created_by: number | null;
+  created_at: number;
+}
+
+export interface SeriesRow {
+  id: Generated<number>;
+  /** JSON of the repeat rule. */
+  repeat: string;
+  created_by: number | null;
+  created_at: number;
 }
 
 export interface BookingEventRow {
@@ -45,8 +106,12 @@ export interface BookingEventRow {
   type: string;
   at: number;
   actor: number | null;
+  /** `customer` when the booking's customer made the change; null for API keys and in-process callers. */
+  actor_kind: string | null;
   changes: string;
   booking: string;
+  /** The event's place in the feed: null until published (PostgreSQL), the id itself on SQLite. */
+  position: number | null;
 }
 
 export interface ScheduleRow {
@@ -129,6 +194,10 @@ export interface OutboxAttemptRow {
 export interface Database {
   providers: ProviderRow;
   bookings: BookingRow;
+  occupancies: OccupancyRow;
+  services: ServiceRow;
+  holds: HoldRow;
+  booking_series: SeriesRow;
   booking_events: BookingEventRow;
   schedules: ScheduleRow;
   idempotency_keys: IdempotencyKeyRow;

@@ -17,10 +17,10 @@ export interface ProviderRepository {
   /** The providers among `ids` that exist, by id (one query however many ids). */
   getMany(ids: readonly number[]): Promise<Map<number, Provider>>;
   /**
-   * Locks the provider's calendar until the transaction ends, marks it changed (revision + 1) and returns it;
-   * null when absent. Every change to a provider's bookings or schedule goes through this first.
+   * Locks the provider until the transaction ends and marks its rules changed (revision + 1), returning it; null
+   * when absent. Every change to its schedule, zone or capacity goes through this first.
    */
-  lockCalendar(id: number): Promise<Provider | null>;
+  reviseRules(id: number): Promise<Provider | null>;
   /** Writes the given fields; throws EmailTakenError. Returns null when the provider is absent. */
   update(id: number, changes: ProviderChanges, updatedAt: number): Promise<Provider | null>;
   /** Up to `limit` providers with an id above `afterId`, in id order. */

@@ -9,16 +9,32 @@ import { WebhookRepository } from '../ports/webhook-repository';
 import { WebhookUrlPolicy } from '../ports/webhook-url-policy';
 import { Authenticate, CreateApiKey, EnsureBootstrapKey, ListApiKeys, RevokeApiKey } from './api-keys';
 import { GetCalendarFeed } from './calendar-feed';
-import { CancelBooking, CreateBooking, GetBooking, GetBookingHistory, ListBookings, ListEvents, UpdateBooking } from './bookings';
+import {
+  CancelBooking,
+  CreateBooking,
+  DecideBooking,
+  GetBooking,
+  GetBookingHistory,
+  IdentifyCustomer,
+  ListBookings,
+  ListEvents,
+  UpdateBooking,
+} from './bookings';
+import { CreateHold, GetHold, ReleaseHold } from './holds';
 import { CreateProvider, GetProvider, ListProviders, RotateCalendarToken, UpdateProvider } from './providers';
 import { DeleteSchedule, GetAvailability, GetSchedule, PutSchedule } from './schedules';
+import { CancelSeries, CreateSeries, GetSeries } from './series';
+import { CreateService, DeleteService, GetService, GetServiceAvailability, ListServices, UpdateService } from './services';
 import { CreateWebhook, DeleteWebhook, GetWebhook, ListWebhookDeliveries, ListWebhooks } from './webhooks';
 
 export * from './api-keys';
 export * from './bookings';
 export * from './calendar-feed';
+export * from './holds';
 export * from './providers';
 export * from './schedules';
+export * from './series';
+export * from './services';
 export * from './webhooks';
 
 /** Every use case of the service, as the driving adapters and in-process callers see them. */
@@ -33,12 +49,26 @@ export interface UseCases {
   listBookings: ListBookings;
   updateBooking: UpdateBooking;
   cancelBooking: CancelBooking;
+  decideBooking: DecideBooking;
+  identifyCustomer: IdentifyCustomer;
   getBookingHistory: GetBookingHistory;
   listEvents: ListEvents;
   putSchedule: PutSchedule;
   getSchedule: GetSchedule;
   deleteSchedule: DeleteSchedule;
   getAvailability: GetAvailability;
+  createService: CreateService;
+  getService: GetService;
+  listServices: ListServices;
+  updateService: UpdateService;
+  deleteService: DeleteService;
+  getServiceAvailability: GetServiceAvailability;
+  createHold: CreateHold;
+  getHold: GetHold;
+  releaseHold: ReleaseHold;
+  createSeries: CreateSeries;
+  getSeries: GetSeries;
+  cancelSeries: CancelSeries;
   createApiKey: CreateApiKey;
   listApiKeys: ListApiKeys;
   revokeApiKey: RevokeApiKey;
@@ -93,19 +123,33 @@ export function createCoreUseCases({ uow, store, clock, zones, secrets, idempote
     createProvider: new CreateProvider(store, clock, zones, secrets),
     getProvider: new GetProvider(store),
     listProviders: new ListProviders(store),
-    updateProvider: new UpdateProvider(store, clock, zones),
+    updateProvider: new UpdateProvider(uow, clock, zones),
     rotateCalendarToken: new RotateCalendarToken(store, clock, secrets),
     createBooking: new CreateBooking(uow, store, clock, zones, secrets, idempotency),
     getBooking: new GetBooking(store),
     listBookings: new ListBookings(store),
-    updateBooking: new UpdateBooking(uow, store, clock, zones),
+    updateBooking: new UpdateBooking(uow, clock, zones),
     cancelBooking: new CancelBooking(uow, clock, zones),
+    decideBooking: new DecideBooking(uow, clock, zones),
+    identifyCustomer: new IdentifyCustomer(store, secrets),
     getBookingHistory: new GetBookingHistory(store),
     listEvents: new ListEvents(store),
     putSchedule: new PutSchedule(uow, clock),
     getSchedule: new GetSchedule(store),
     deleteSchedule: new DeleteSchedule(uow),
     getAvailability: new GetAvailability(store, clock, zones),
+    createService: new CreateService(store, clock, zones),
+    getService: new GetService(store),
+    listServices: new ListServices(store),
+    updateService: new UpdateService(store, clock, zones),
+    deleteService: new DeleteService(store, clock),
+    getServiceAvailability: new GetServiceAvailability(store, clock, zones),
+    createHold: new CreateHold(uow, clock, zones),
+    getHold: new GetHold(store, clock),
+    releaseHold: new ReleaseHold(store),
+    createSeries: new CreateSeries(uow, clock, zones, secrets, idempotency),
+    getSeries: new GetSeries(store),
+    cancelSeries: new CancelSeries(uow, clock, zones),
     createApiKey: new CreateApiKey(store, clock, secrets),
     listApiKeys: new ListApiKeys(store),
     revokeApiKey: new RevokeApiKey(uow, clock, keyRevocations),

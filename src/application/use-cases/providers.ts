@@ -1,12 +1,13 @@
 import { Actor } from '../../domain/actor';
-import { ProviderNotFoundError, ValidationError } from '../../domain/errors';
+import { CapacityInUseError, ProviderNotFoundError, ValidationError } from '../../domain/errors';
+import { isLive, MAX_BLOCK_MS, peakOverlap } from '../../domain/occupancy';
 import { Provider, ProviderFields, validateProviderFields } from '../../domain/provider';
 import { TimeZones } from '../../domain/time-zones';
 import { requireAdmin } from '../access';
 import { decodeCursor, encodeCursor, Page } from '../cursor';
 import { Clock } from '../ports/clock';
 import { Secrets } from '../ports/secrets';
-import { Repositories } from '../ports/unit-of-work';
+import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 
 export interface CreateProviderInput {
   actor: Actor;
@@ -14,6 +15,7 @@ export interface CreateProviderInput {
   email: string;
   timezone?: string;
   defaultDurationMinutes?: number;
+  capacity?: number;
 }
 
 export class CreateProvider {
@@ -32,6 +34,7 @@ export class CreateProvider {
         email: input.email,
         timezone: input.timezone ?? 'UTC',
         defaultDurationMinutes: input.defaultDurationMinutes ?? 30,
+        capacity: input.capacity ?? 1,
       },
       this.zones,
     ) as ProviderFields;
@@ -83,22 +86,60 @@ export interface UpdateProviderInput {
 
 export class UpdateProvider {
   constructor(
-    private readonly store: Repositories,
+    private readonly uow: UnitOfWork,
     private readonly clock: Clock,
     private readonly zones: TimeZones,
   ) {}
 
+  /**
+   * Writes the fields given. A change of zone or capacity changes the provider's rules: it waits for bookings being
+   * decided on the provider, and a capacity below what some instant from now on holds is refused.
+   */
   async execute(input: UpdateProviderInput): Promise<Provider> {
     requireAdmin(input.actor);
     const changes = validateProviderFields(input.changes, this.zones);
-    const current = await this.store.providers.getById(input.id);
-    if (!current) throw new ProviderNotFoundError();
-    const changed = (Object.keys(changes) as (keyof ProviderFields)[]).some((k) => changes[k] !== current[k]);
-    if (!changed) return current;
-    const updated = await this.store.providers.update(input.id, changes, this.clock.now());
-    if (!updated) throw new ProviderNotFoundError();
-    return updated;
+    return this.uow.run(async (repos) => {
+      const current = await repos.providers.getById(input.id);
+      if (!current) throw new ProviderNotFoundError();
+      const changed = (Object.keys(changes) as (keyof ProviderFields)[]).some((k) => changes[k] !== current[k]);
+      if (!changed) return current;
+      const now = this.clock.now();
+      if ((changes.timezone ?? current.timezone) !== current.timezone || (changes.capacity ?? current.capacity) !== current.capacity) {
+        await repos.providers.reviseRules(input.id);
+        if (changes.capacity !== undefined && changes.capacity < current.capacity) await lowerCapacity(repos, input.id, changes.capacity, now);
+      }
+      const updated = await repos.providers.update(input.id, changes, now);
+      if (!updated) throw new ProviderNotFoundError();
+      return updated;
+    });
   }
+}
+
+/**
+ * Checks that at no instant from now on more than `capacity` bookings and live holds overlap, and moves what still
+ * runs or lies ahead on a lane above it into the lower lanes (what has ended keeps its lane).
+ */
+async function lowerCapacity(repos: Repositories, providerId: number, capacity: number, now: number): Promise<void> {
+  const agenda = (await repos.agendas.load([providerId], now - MAX_BLOCK_MS, Number.MAX_SAFE_INTEGER)).get(providerId);
+  if (!agenda) throw new ProviderNotFoundError();
+  const live = agenda.occupied.filter((o) => isLive(o, now));
+  const ahead = live.filter((o) => o.blockEnd > now);
+  const busiest = peakOverlap(ahead, now, Number.MAX_SAFE_INTEGER);
+  if (busiest > capacity) throw new CapacityInUseError(busiest);
+  if (!ahead.some((o) => o.lane > capacity)) return;
+  // In start order, each takes the lowest lane free of what overlaps it: ended occupancies keep theirs.
+  const lanes = new Map<number, number>();
+  const laneOf = (o: (typeof live)[number]) => (o.blockEnd > now ? lanes.get(o.id) : o.lane);
+  for (const o of [...ahead].sort((a, b) => a.blockStart - b.blockStart || a.id - b.id)) {
+    const taken = new Set(live.filter((x) => x !== o && x.blockStart < o.blockEnd && x.blockEnd > o.blockStart).map(laneOf));
+    let lane = 1;
+    while (taken.has(lane)) lane++;
+    if (lane > capacity) throw new CapacityInUseError(capacity + 1);
+    lanes.set(o.id, lane);
+  }
+  const changes = ahead.filter((o) => lanes.get(o.id) !== o.lane).map((o) => ({ occupancyId: o.id, lane: lanes.get(o.id)! }));
+  const expired = agenda.occupied.filter((o) => !isLive(o, now)).map((o) => o.id);
+  await repos.agendas.moveLanes(changes, expired);
 }
 
 export class RotateCalendarToken {

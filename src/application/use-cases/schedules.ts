@@ -1,5 +1,6 @@
 import { Actor } from '../../domain/actor';
-import { availableSlots, CalendarContext, instantRangeOfDates } from '../../domain/booking-policy';
+import { instantRangeOfDates, providerSlots, ProviderJudge } from '../../domain/booking-policy';
+import { MAX_BLOCK_MS, Occupancy } from '../../domain/occupancy';
 import { NotFoundError, ProviderNotFoundError, ValidationError } from '../../domain/errors';
 import { addDays, assertDate, daysBetween, formatMinutes } from '../../domain/local-date';
 import { assertDuration } from '../../domain/provider';
@@ -20,7 +21,7 @@ export class PutSchedule {
     requireAdmin(input.actor);
     const schedule = Schedule.parse(input.schedule);
     return this.uow.run(async (repos) => {
-      if (!(await repos.providers.lockCalendar(input.providerId))) throw new ProviderNotFoundError();
+      if (!(await repos.providers.reviseRules(input.providerId))) throw new ProviderNotFoundError();
       await repos.schedules.put(input.providerId, schedule, this.clock.now());
       return schedule;
     });
@@ -44,7 +45,7 @@ export class DeleteSchedule {
   async execute(input: { actor: Actor; providerId: number }): Promise<void> {
     requireAdmin(input.actor);
     await this.uow.run(async (repos) => {
-      if (!(await repos.providers.lockCalendar(input.providerId))) throw new ProviderNotFoundError();
+      if (!(await repos.providers.reviseRules(input.providerId))) throw new ProviderNotFoundError();
       if (!(await repos.schedules.delete(input.providerId))) throw new NotFoundError('Schedule not found');
     });
   }
@@ -62,13 +63,31 @@ export interface Availability {
   providerId: number;
   timezone: string;
   durationMinutes: number;
-  days: { date: string; slots: string[] }[];
-  /** Changes whenever the provider's bookings or schedule change. */
-  revision: number;
+  /** Per date, the bookable starts and, beside each, how many more bookings of the duration it would take (at least 1). */
+  days: { date: string; slots: string[]; remaining: number[] }[];
+  /** What the answer was worked out from (the provider's rules and what occupies the dates): for ETags. */
+  basis: string;
 }
 
 export const MAX_AVAILABILITY_DAYS = 62;
-const BUFFER_MARGIN_MS = 240 * 60_000;
+
+/** The provider's revision and the occupancies an answer was worked out from, as text. */
+export function basisOf(revision: number, occupied: readonly Occupancy[]): string {
+  return `${revision}:${occupied.map((o) => `${o.id}.${o.lane}.${o.blockStart}.${o.blockEnd}.${o.expiresAt ?? ''}`).join(',')}`;
+}
+
+/** Checks a range of dates asked at once (`to` inclusive, `date` when absent); returns how many days after `date` it ends. */
+export function assertDateRange(date: string, to: string | undefined): { to: string; span: number } {
+  assertDate(date);
+  const last = to ?? date;
+  assertDate(last, 'to');
+  const span = daysBetween(date, last);
+  if (span < 0) throw new ValidationError('to must not be before date', { field: 'to' });
+  if (span >= MAX_AVAILABILITY_DAYS) {
+    throw new ValidationError(`at most ${MAX_AVAILABILITY_DAYS} dates may be asked at once`, { field: 'to' });
+  }
+  return { to: last, span };
+}
 
 export class GetAvailability {
   constructor(
@@ -79,29 +98,21 @@ export class GetAvailability {
 
   /** Every grid start at which a booking of the duration would be accepted now, per date: the acceptance rule itself. */
   async execute(input: AvailabilityInput): Promise<Availability> {
-    assertDate(input.date);
-    const to = input.to ?? input.date;
-    assertDate(to, 'to');
-    const span = daysBetween(input.date, to);
-    if (span < 0) throw new ValidationError('to must not be before date', { field: 'to' });
-    if (span >= MAX_AVAILABILITY_DAYS) {
-      throw new ValidationError(`at most ${MAX_AVAILABILITY_DAYS} dates may be asked at once`, { field: 'to' });
-    }
+    const { to, span } = assertDateRange(input.date, input.to);
     if (input.durationMinutes !== undefined) assertDuration(input.durationMinutes);
-    const provider = await this.store.providers.getById(input.providerId);
-    if (!provider) throw new ProviderNotFoundError();
-    const durationMinutes = input.durationMinutes ?? provider.defaultDurationMinutes;
     const range = instantRangeOfDates(input.date, to);
-    const [schedule, occupied] = await Promise.all([
-      this.store.schedules.get(provider.id),
-      this.store.bookings.findOccupied(provider.id, range.start - BUFFER_MARGIN_MS, range.end + BUFFER_MARGIN_MS),
-    ]);
-    const ctx: CalendarContext = { zones: this.zones, timezone: provider.timezone, schedule, now: this.clock.now() };
+    const agenda = (await this.store.agendas.load([input.providerId], range.start - MAX_BLOCK_MS, range.end + MAX_BLOCK_MS)).get(input.providerId);
+    if (!agenda) throw new ProviderNotFoundError();
+    const { provider, schedule } = agenda;
+    const durationMinutes = input.durationMinutes ?? provider.defaultDurationMinutes;
+    const now = this.clock.now();
+    const judge = new ProviderJudge(this.zones, { providerId: provider.id, timezone: provider.timezone, schedule, capacity: provider.capacity }, agenda.occupied, now);
     const days: Availability['days'] = [];
     for (let i = 0; i <= span; i++) {
       const date = addDays(input.date, i);
-      days.push({ date, slots: availableSlots(ctx, date, durationMinutes, occupied).map(formatMinutes) });
+      const slots = providerSlots(this.zones, judge, date, durationMinutes, now);
+      days.push({ date, slots: slots.map((s) => formatMinutes(s.minute)), remaining: slots.map((s) => s.remaining) });
     }
-    return { providerId: provider.id, timezone: provider.timezone, durationMinutes, days, revision: provider.revision };
+    return { providerId: provider.id, timezone: provider.timezone, durationMinutes, days, basis: basisOf(provider.revision, agenda.occupied) };
   }
 }

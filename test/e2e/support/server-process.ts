@@ -121,8 +121,9 @@ export async function queryDatabase<T>(databaseUrl: string, query: string): Prom
 }
 
 /** Pairs of active bookings of one provider whose spans overlap: must always be empty. */
+/** Pairs of occupying bookings of one provider whose spans overlap (with capacity 1, there must be none). */
 export const OVERLAPPING_ACTIVE_BOOKINGS = `
-  select a.id as a, b.id as b from bookings a join bookings b
+  select a.booking_id as a, b.booking_id as b from occupancies a join occupancies b
     on a.provider_id = b.provider_id and a.id < b.id
-   and a.status = 'active' and b.status = 'active'
-   and a.starts_at < b.ends_at and b.starts_at < a.ends_at`;
+   and a.status = 'occupying' and b.status = 'occupying'
+   and a.block_start < b.block_end and b.block_start < a.block_end`;

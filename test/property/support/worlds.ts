@@ -23,6 +23,8 @@ export type WorldName = 'in-memory' | DialectName;
 export interface World {
   name: WorldName;
   clock: FixedClock;
+  /** The repositories outside any unit of work, to read what is stored. */
+  store: Repositories;
   createProvider: CreateProvider;
   putSchedule: PutSchedule;
   createBooking: CreateBooking;
@@ -42,10 +44,14 @@ class RollbackKyselyUnitOfWork implements UnitOfWork {
   async run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     const trx = await this.handle.db.startTransaction().execute();
     try {
-      return await work(kyselyRepositories(trx, this.handle.capabilities));
+      return await work(kyselyRepositories(trx, this.handle.capabilities, true));
     } finally {
       await trx.rollback().execute();
     }
+  }
+
+  decide<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.run(work);
   }
 }
 
@@ -62,6 +68,7 @@ export async function openWorld(name: WorldName, now = Date.parse('2027-01-04T08
   return {
     name,
     clock,
+    store,
     createProvider: u.createProvider,
     putSchedule: u.putSchedule,
     createBooking: u.createBooking,

@@ -1,10 +1,23 @@
 import { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { UseCases } from '../../../application/use-cases';
+import { CreateBookingInput, CreatedBooking, UseCases } from '../../../application/use-cases';
 import { bookingView, isoUtc } from '../../../application/views';
+import { Actor } from '../../../domain/actor';
+import { ValidationError } from '../../../domain/errors';
 import { TimeZones } from '../../../domain/time-zones';
-import { BookingBody, BookingListQuery, BookingPage, CreateBookingBody, EventPage, EventQuery, HistoryBody, IdParams, UpdateBookingBody } from '../schemas';
+import {
+  BookingBody,
+  BookingListQuery,
+  BookingPage,
+  CreateBookingBody,
+  CreatedBookingBody,
+  EventPage,
+  EventQuery,
+  HistoryBody,
+  IdParams,
+  UpdateBookingBody,
+} from '../schemas';
 import { errorResponses, WRITE_ERRORS } from './common';
 
 const etagOf = (version: number) => `"${version}"`;
@@ -23,6 +36,45 @@ const IdempotencyHeaders = Type.Object({
   ),
 });
 
+type TargetBody = {
+  provider_id?: number;
+  service_id?: number;
+  provider_ids?: number[];
+  hold_id?: number;
+  date?: string;
+  time?: string;
+  duration_minutes?: number;
+};
+
+/** The fields a body of each form must carry, in the order a refusal names them. */
+export function requiredTargetFields(body: Record<string, unknown>): string[] {
+  if (body.hold_id !== undefined && body.hold_id !== null) return [];
+  if (body.service_id !== undefined && body.service_id !== null) return ['date', 'time'];
+  return ['provider_id', 'date', 'time'];
+}
+
+/** Which thing a body takes (a provider, a service, a hold), refusing fields that do not belong to its form. */
+export function targetOfBody(b: TargetBody, allowHold: boolean): { providerId: number; date: string; time: string; durationMinutes?: number } | { serviceId: number; date: string; time: string; providerIds?: number[] } | { holdId: number } {
+  if (b.hold_id !== undefined) {
+    if (!allowHold) throw new ValidationError('Unknown field: hold_id', { field: 'hold_id' });
+    const extra = (['provider_id', 'service_id', 'provider_ids', 'date', 'time', 'duration_minutes'] as const).filter((f) => b[f] !== undefined);
+    if (extra.length) throw new ValidationError(`Only customer_name, customer_email and notes may come with hold_id (got ${extra.join(', ')})`, { field: extra[0] });
+    return { holdId: b.hold_id };
+  }
+  if (b.service_id !== undefined) {
+    if (b.provider_id !== undefined) throw new ValidationError('provider_id and service_id cannot be sent together', { field: 'provider_id' });
+    if (b.duration_minutes !== undefined) throw new ValidationError('duration_minutes is the service’s own; it cannot be sent with service_id', { field: 'duration_minutes' });
+    return { serviceId: b.service_id, date: b.date!, time: b.time!, providerIds: b.provider_ids };
+  }
+  if (b.provider_ids !== undefined) throw new ValidationError('provider_ids pins providers of a service: send it with service_id', { field: 'provider_ids' });
+  return { providerId: b.provider_id!, date: b.date!, time: b.time!, durationMinutes: b.duration_minutes };
+}
+
+/** A new booking as its 201 shows it: the booking and, only here, its manage token. */
+export function createdView(created: CreatedBooking, zones: TimeZones) {
+  return { ...bookingView(created, zones), manage_token: created.manageToken };
+}
+
 const IfMatchHeaders = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag ("<version>") last seen; a stale one is 412' })),
 });
@@ -31,32 +83,34 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
   app.post(
     '/bookings',
     {
-      config: { requiredFields: ['provider_id', 'date', 'time'] },
+      config: { requiredFields: requiredTargetFields },
       schema: {
         tags: ['bookings'],
-        summary: 'Book a provider at a local date and time',
+        summary: 'Book a provider, a service, or a held span',
         description:
-          'Judged in the provider’s time zone: 422 for calendar rules (in order NONEXISTENT_LOCAL_TIME, IN_THE_PAST, TOO_SOON, TOO_FAR_AHEAD, OUTSIDE_WORKING_HOURS), then 409 SLOT_UNAVAILABLE when the span (widened by buffers) overlaps another active booking. Send Idempotency-Key to make retries safe.',
+          'Judged in the provider’s time zone (a service’s: in its own): 422 for calendar rules (in order NONEXISTENT_LOCAL_TIME, IN_THE_PAST, TOO_SOON, TOO_FAR_AHEAD, OUTSIDE_WORKING_HOURS), then 409 SLOT_UNAVAILABLE when the span (widened by buffers) is full. A service takes one provider of every pool or nothing (409 with details.pool). Send Idempotency-Key to make retries safe.',
         headers: IdempotencyHeaders,
         body: CreateBookingBody,
-        response: { 201: BookingBody, ...errorResponses(...WRITE_ERRORS, 404, 409, 422) },
+        response: { 201: CreatedBookingBody, ...errorResponses(...WRITE_ERRORS, 404, 409, 422) },
       },
     },
     async (request, reply) => {
       const b = request.body;
-      const booking = await useCases.createBooking.execute({
+      const input = {
         actor: request.actor,
-        providerId: b.provider_id,
-        date: b.date,
-        time: b.time,
-        durationMinutes: b.duration_minutes,
+        ...targetOfBody(b, true),
         customerName: b.customer_name,
         customerEmail: b.customer_email,
         notes: b.notes,
         idempotencyKey: request.headers['idempotency-key'],
-      });
-      reply.code(201).header('location', `/api/v1/bookings/${booking.id}`).header('etag', etagOf(booking.version));
-      return bookingView(booking, zones);
+      } as CreateBookingInput;
+      const created = await useCases.createBooking.execute(input);
+      reply
+        .code(201)
+        .header('location', `/api/v1/bookings/${created.id}`)
+        .header('etag', etagOf(created.version))
+        .header('cache-control', 'no-store');
+      return createdView(created, zones);
     },
   );
 
@@ -71,18 +125,21 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
         response: { 200: BookingPage, ...errorResponses(400) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const page = await useCases.listBookings.execute({
         actor: request.actor,
         providerId: q.provider_id,
+        serviceId: q.service_id,
         from: q.from,
         to: q.to,
         status: q.status,
         limit: q.limit,
         cursor: q.cursor,
       });
-      return { data: page.items.map((b) => bookingView(b, zones)), next_cursor: page.nextCursor };
+      // The views are stored as the API shows them: the page is their JSON text, joined.
+      const body = `{"data":[${page.items.join(',')}],"next_cursor":${JSON.stringify(page.nextCursor)}}`;
+      return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
     },
   );
 
@@ -160,6 +217,27 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     },
   );
 
+  for (const decision of ['confirm', 'decline'] as const) {
+    app.post(
+      `/bookings/:id/${decision}`,
+      {
+        config: { adminOnly: true },
+        schema: {
+          tags: ['bookings'],
+          summary: decision === 'confirm' ? 'Confirm a pending booking (admin): it becomes active' : 'Decline a pending booking (admin): final, its span freed at once',
+          description: 'A booking that is not pending (a cancelled one included) is 409 BOOKING_NOT_PENDING and changes nothing.',
+          params: IdParams,
+          response: { 200: BookingBody, ...errorResponses(400, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const booking = await useCases.decideBooking.execute({ actor: request.actor as Actor, id: request.params.id, decision });
+        reply.header('etag', etagOf(booking.version));
+        return bookingView(booking, zones);
+      },
+    );
+  }
+
   app.get(
     '/bookings/:id/history',
     {
@@ -172,6 +250,7 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     },
     async (request) => {
       const events = await useCases.getBookingHistory.execute({ actor: request.actor, id: request.params.id });
+      // An entry's actor: the API key's id, "customer", or null for an in-process caller.
       return {
         data: events.map((e) => ({ type: e.type, at: isoUtc(e.at), actor: e.actor, changes: e.changes })),
       };

@@ -25,6 +25,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
         email: b.email,
         timezone: b.timezone,
         defaultDurationMinutes: b.default_duration_minutes,
+        capacity: b.capacity,
       });
       reply.code(201).header('location', `/api/v1/providers/${provider.id}`);
       return providerView(provider, isAdmin(request.actor));
@@ -70,6 +71,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       schema: {
         tags: ['providers'],
         summary: 'Change a provider (admin); same rules as create',
+        description: 'Lowering `capacity` below what some instant from now on already holds (bookings and live holds) is 409 CAPACITY_IN_USE and changes nothing.',
         params: IdParams,
         body: UpdateProviderBody,
         response: { 200: ProviderBody, ...errorResponses(...WRITE_ERRORS, 403, 404, 409) },
@@ -80,7 +82,7 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       const provider = await useCases.updateProvider.execute({
         actor: request.actor,
         id: request.params.id,
-        changes: { name: b.name, email: b.email, timezone: b.timezone, defaultDurationMinutes: b.default_duration_minutes },
+        changes: { name: b.name, email: b.email, timezone: b.timezone, defaultDurationMinutes: b.default_duration_minutes, capacity: b.capacity },
       });
       return providerView(provider, true);
     },

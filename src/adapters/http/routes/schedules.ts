@@ -6,8 +6,16 @@ import { UseCases } from '../../../application/use-cases';
 import { AvailabilityBody, AvailabilityQuery, ProviderIdParams, ScheduleBody, ScheduleView } from '../schemas';
 import { errorResponses, WRITE_ERRORS } from './common';
 
+/**
+ * An availability ETag: a digest of what the answer was worked out from (the rules, what occupies the dates) and of
+ * the answer itself, which also changes when time alone makes a slot lapse.
+ */
+export function availabilityEtag(basis: string, body: unknown): string {
+  return `"${createHash('sha1').update(basis).update('\n').update(JSON.stringify(body)).digest('base64url').slice(0, 22)}"`;
+}
+
 /** True when an `If-None-Match` header names `etag`: a list of tags, weak ones included, or `*`. */
-function noneMatch(header: string | undefined, etag: string): boolean {
+export function noneMatch(header: string | undefined, etag: string): boolean {
   if (header === undefined) return false;
   if (header.trim() === '*') return true;
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -91,8 +99,7 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
         durationMinutes: q.duration_minutes,
       });
       const body = { provider_id: a.providerId, timezone: a.timezone, duration_minutes: a.durationMinutes, days: a.days };
-      const digest = createHash('sha1').update(JSON.stringify(body)).digest('base64url').slice(0, 16);
-      const etag = `"r${a.revision}-${digest}"`;
+      const etag = availabilityEtag(a.basis, body);
       reply.header('etag', etag).header('cache-control', 'no-cache');
       // A 304 has no body at all (send(null) would write "null").
       if (noneMatch(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();

@@ -1,0 +1,151 @@
+import { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
+import { UseCases } from '../../../application/use-cases';
+import { serviceView } from '../../../application/views';
+import {
+  CreateServiceBody,
+  IdParams,
+  PageQuery,
+  ServiceAvailabilityBody,
+  ServiceAvailabilityQuery,
+  ServiceBody,
+  ServicePage,
+  UpdateServiceBody,
+} from '../schemas';
+import { errorResponses, WRITE_ERRORS } from './common';
+import { availabilityEtag, noneMatch } from './schedules';
+
+export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = async (app, { useCases }) => {
+  app.post(
+    '/services',
+    {
+      config: { adminOnly: true, requiredFields: ['name', 'duration_minutes', 'pools'] },
+      schema: {
+        tags: ['services'],
+        summary: 'Create a service (admin): one provider of each pool, booked together',
+        description:
+          '1 to 5 pools of 1 to 50 distinct existing providers; a provider may be in one pool only (400 otherwise, and for an unknown provider). `slot_interval_minutes` defaults to the duration.',
+        body: CreateServiceBody,
+        response: { 201: ServiceBody, ...errorResponses(...WRITE_ERRORS, 403) },
+      },
+    },
+    async (request, reply) => {
+      const b = request.body;
+      const service = await useCases.createService.execute({
+        actor: request.actor,
+        name: b.name,
+        durationMinutes: b.duration_minutes,
+        pools: b.pools,
+        timezone: b.timezone,
+        slotIntervalMinutes: b.slot_interval_minutes,
+        requiresConfirmation: b.requires_confirmation,
+        minCancelNoticeMinutes: b.min_cancel_notice_minutes,
+        minRescheduleNoticeMinutes: b.min_reschedule_notice_minutes,
+      });
+      reply.code(201).header('location', `/api/v1/services/${service.id}`);
+      return serviceView(service);
+    },
+  );
+
+  app.get(
+    '/services',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'List services in id order (keyset pagination)',
+        querystring: PageQuery,
+        response: { 200: ServicePage, ...errorResponses(400) },
+      },
+    },
+    async (request) => {
+      const page = await useCases.listServices.execute({ actor: request.actor, limit: request.query.limit, cursor: request.query.cursor });
+      return { data: page.items.map(serviceView), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/services/:id',
+    {
+      schema: { tags: ['services'], summary: 'Get a service', params: IdParams, response: { 200: ServiceBody, ...errorResponses(400, 404) } },
+    },
+    async (request) => serviceView(await useCases.getService.execute({ actor: request.actor, id: request.params.id })),
+  );
+
+  app.patch(
+    '/services/:id',
+    {
+      config: { adminOnly: true, bodyRequired: true },
+      schema: {
+        tags: ['services'],
+        summary: 'Change a service (admin); same rules as create, for new bookings only',
+        params: IdParams,
+        body: UpdateServiceBody,
+        response: { 200: ServiceBody, ...errorResponses(...WRITE_ERRORS, 403, 404) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const service = await useCases.updateService.execute({
+        actor: request.actor,
+        id: request.params.id,
+        changes: {
+          name: b.name,
+          durationMinutes: b.duration_minutes,
+          pools: b.pools,
+          timezone: b.timezone,
+          slotIntervalMinutes: b.slot_interval_minutes,
+          requiresConfirmation: b.requires_confirmation,
+          minCancelNoticeMinutes: b.min_cancel_notice_minutes,
+          minRescheduleNoticeMinutes: b.min_reschedule_notice_minutes,
+        },
+      });
+      return serviceView(service);
+    },
+  );
+
+  app.delete(
+    '/services/:id',
+    {
+      config: { adminOnly: true },
+      schema: {
+        tags: ['services'],
+        summary: 'Delete a service (admin): gone for every route from then on; its bookings stay as they are',
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await useCases.deleteService.execute({ actor: request.actor, id: request.params.id });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/services/:id/availability',
+    {
+      schema: {
+        tags: ['availability'],
+        summary: "Bookable times of a service, per date (up to 62 dates), on the service's grid",
+        description:
+          'The times every slot_interval_minutes from local midnight (in the service’s zone) at which a booking of the service would be accepted now: exactly the rule POST /bookings applies. ETag and If-None-Match as for a provider.',
+        params: IdParams,
+        querystring: ServiceAvailabilityQuery,
+        response: { 200: ServiceAvailabilityBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses(400, 404) },
+      },
+    },
+    async (request, reply) => {
+      const a = await useCases.getServiceAvailability.execute({
+        actor: request.actor,
+        serviceId: request.params.id,
+        date: request.query.date,
+        to: request.query.to,
+      });
+      const body = { service_id: a.serviceId, timezone: a.timezone, duration_minutes: a.durationMinutes, days: a.days };
+      const etag = availabilityEtag(a.basis, body);
+      reply.header('etag', etag).header('cache-control', 'no-cache');
+      if (noneMatch(request.headers['if-none-match'], etag)) return (reply as FastifyReply).code(304).send();
+      return body;
+    },
+  );
+};

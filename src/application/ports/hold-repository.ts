@@ -1,0 +1,14 @@
+import { Hold } from '../../domain/hold';
+import { Placement } from '../../domain/occupancy';
+import { WriteBasis } from './booking-repository';
+
+export type NewHold = Omit<Hold, 'id'>;
+
+export interface HoldRepository {
+  /** Stores a live hold with its occupancy of each provider; returns its id. Throws `StaleDecisionError` like a booking. */
+  create(hold: NewHold, placements: readonly Placement[], basis: WriteBasis): Promise<number>;
+  /** The hold, whatever its status, or null. */
+  getById(id: number): Promise<Hold | null>;
+  /** Ends a live hold as released and frees its span; false when it was not live (already ended). */
+  release(id: number): Promise<boolean>;
+}
