@@ -135,3 +135,10 @@ export class NonexistentLocalTimeError extends DomainError {
 
 /** An error replayed from a stored idempotent outcome, carrying the original code and message. */
 export class ReplayedDomainError extends DomainError {}
+
+/** The database cannot do the work now (down, restarting, connections cut, busy past its timeout); a retry later may succeed. */
+export class DatabaseUnavailableError extends DomainError {
+  constructor(override readonly cause?: unknown) {
+    super('UNAVAILABLE', 'The database is unavailable; retry shortly');
+  }
+}
