@@ -93,15 +93,20 @@ function translated(error: unknown): unknown {
   return isUnavailable(error) ? new DatabaseUnavailableError(error) : error;
 }
 
-function rethrowTranslated(error: unknown): never {
-  throw translated(error);
+/** Runs `work`, translating its failure; a driver may also throw before it returns a promise (SQLite does). */
+async function translating<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translated(error);
+  }
 }
 
 class TranslatingConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return this.inner.executeQuery<R>(query).catch(rethrowTranslated);
+    return translating(() => this.inner.executeQuery<R>(query));
   }
 
   async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -129,11 +134,11 @@ class TranslatingDriver implements Driver {
   ) {}
 
   init(): Promise<void> {
-    return this.inner.init().catch(rethrowTranslated);
+    return translating(() => this.inner.init());
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await this.inner.acquireConnection().catch(rethrowTranslated);
+    const connection = await translating(() => this.inner.acquireConnection());
     let wrapped = this.connections.get(connection);
     if (!wrapped) {
       wrapped = new TranslatingConnection(connection);
@@ -143,11 +148,11 @@ class TranslatingDriver implements Driver {
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.inner.beginTransaction(innerOf(connection), settings).catch(rethrowTranslated);
+    return translating(() => this.inner.beginTransaction(innerOf(connection), settings));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
-    return this.inner.commitTransaction(innerOf(connection)).catch(rethrowTranslated);
+    return translating(() => this.inner.commitTransaction(innerOf(connection)));
   }
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
@@ -162,15 +167,15 @@ class TranslatingDriver implements Driver {
   }
 
   savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.inner.savepoint!(innerOf(connection), name, compile).catch(rethrowTranslated);
+    return translating(() => this.inner.savepoint!(innerOf(connection), name, compile));
   }
 
   rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.inner.rollbackToSavepoint!(innerOf(connection), name, compile).catch(rethrowTranslated);
+    return translating(() => this.inner.rollbackToSavepoint!(innerOf(connection), name, compile));
   }
 
   releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
-    return this.inner.releaseSavepoint!(innerOf(connection), name, compile).catch(rethrowTranslated);
+    return translating(() => this.inner.releaseSavepoint!(innerOf(connection), name, compile));
   }
 
   releaseConnection(connection: DatabaseConnection): Promise<void> {
