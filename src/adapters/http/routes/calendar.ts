@@ -44,7 +44,7 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zon
         response: {
           200: { description: 'RFC 5545 calendar', content: { 'text/calendar': { schema: { type: 'string' } } } },
           304: Type.Null({ description: 'Not modified: the feed is what If-None-Match names' }),
-          ...errorResponses(400, 404),
+          ...errorResponses(400, 404, 503),
         },
       },
     },
