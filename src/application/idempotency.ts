@@ -1,4 +1,4 @@
-import { DomainError, IdempotencyKeyInUseError, IdempotencyKeyReusedError, ReplayedDomainError, ValidationError } from '../domain/errors';
+import { DatabaseUnavailableError, DomainError, IdempotencyKeyInUseError, IdempotencyKeyReusedError, ReplayedDomainError, ValidationError } from '../domain/errors';
 import { Clock } from './ports/clock';
 import { IdempotencyStore, StoredOutcome } from './ports/idempotency-store';
 import { Repositories } from './ports/unit-of-work';
@@ -76,7 +76,8 @@ export class IdempotentExecution {
     try {
       return await work((repos, value) => repos.idempotency.complete(scope, key, { kind: 'ok', value: codec.encode(value) }));
     } catch (error) {
-      if (error instanceof DomainError) {
+      // An unavailable database is no answer to keep (a 5xx): the claim is let go for a retry, if it can be.
+      if (error instanceof DomainError && !(error instanceof DatabaseUnavailableError)) {
         await this.store.complete(scope, key, { kind: 'error', code: error.code, message: error.message, details: error.details });
       } else {
         await this.store.release(scope, key).catch(() => undefined);

@@ -189,3 +189,10 @@ export class PoolUnavailableError extends DomainError {
     super('SLOT_UNAVAILABLE', 'This time slot is already booked', { pool });
   }
 }
+
+/** The database cannot do the work now (down, restarting, connections cut, busy past its timeout); a retry later may succeed. */
+export class DatabaseUnavailableError extends DomainError {
+  constructor(override readonly cause?: unknown) {
+    super('UNAVAILABLE', 'The database is unavailable; retry shortly');
+  }
+}

@@ -1,4 +1,5 @@
 import { IANAZone } from 'luxon';
+import { BusySpan } from '../../application/use-cases/calendar-feed';
 import { BookingView } from '../../application/views';
 
 /** RFC 5545 text, written by hand: CRLF line ends, lines folded at 75 octets, TEXT values escaped. */
@@ -202,12 +203,35 @@ export function bookingEventLines(booking: BookingView, provider: CalendarProvid
   return lines;
 }
 
+/**
+ * A VEVENT of time the provider is busy with bookings the reader may not see: the span in UTC and nothing else (no
+ * booking id, customer, note or change history). Its UID is made of the span and the provider, so it stays the same
+ * while the span does.
+ */
+export function busyEventLines(span: BusySpan, provider: CalendarProvider, options: EventOptions): string[] {
+  const [start, end] = [utcStamp(span.startsAt), utcStamp(span.endsAt)];
+  return [
+    'BEGIN:VEVENT',
+    `UID:busy-${provider.id}-${start}-${end}@${options.uidDomain ?? DEFAULT_UID_DOMAIN}`,
+    `DTSTAMP:${utcStamp(options.stampedAt)}`,
+    `DTSTART:${start}`,
+    `DTEND:${end}`,
+    'SUMMARY:Busy',
+    'CLASS:CONFIDENTIAL',
+    'STATUS:CONFIRMED',
+    'TRANSP:OPAQUE',
+    'END:VEVENT',
+  ];
+}
+
 export interface CalendarOptions {
   /** REQUEST or CANCEL for an emailed invitation (iTIP); omitted for a subscribed feed. */
   method?: 'REQUEST' | 'CANCEL' | 'PUBLISH';
   /** Shown by calendar apps as the calendar's name. */
   name?: string;
   timezone?: string;
+  /** Busy time shown without any booking's details (see `busyEventLines`). */
+  busy?: BusySpan[];
 }
 
 /** One VTIMEZONE per zone the bookings use, by zone name, covering a year either side of their dates. */
@@ -238,6 +262,7 @@ export function calendarText(
   if (options.timezone) lines.push(`X-WR-TIMEZONE:${escapeText(options.timezone)}`);
   lines.push(...timezonesFor(bookings));
   for (const booking of bookings) lines.push(...bookingEventLines(booking, provider, eventOptions));
+  for (const span of options.busy ?? []) lines.push(...busyEventLines(span, provider, eventOptions));
   lines.push('END:VCALENDAR');
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }
@@ -248,11 +273,12 @@ export function invitationText(booking: BookingView, provider: CalendarProvider,
   return { method, text: calendarText([booking], provider, options, { method }) };
 }
 
-/** A subscribed feed of bookings. */
-export function feedText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions): string {
+/** A subscribed feed of bookings, and of busy time when the reader may not see every booking. */
+export function feedText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions, busy: BusySpan[] = []): string {
   return calendarText(bookings, provider, options, {
     method: 'PUBLISH',
     name: `Bookings: ${provider.name}`,
     timezone: provider.timezone,
+    busy,
   });
 }

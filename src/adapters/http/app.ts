@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import { UseCases } from '../../application/use-cases';
 import { ValidationError } from '../../domain/errors';
 import { TimeZones } from '../../domain/time-zones';
-import { errorHandler } from './errors';
+import { errorHandler, RETRY_AFTER_UNAVAILABLE_SECONDS } from './errors';
 import { requestIdOptions, requestLogging } from './logging';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import './request-context';
@@ -209,7 +209,9 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     },
     async (_request, reply) => {
       const ok = await options.checkReady().catch(() => false);
-      if (!ok) return reply.code(503).send({ error: 'The database does not answer', code: 'UNAVAILABLE' });
+      if (!ok) {
+        return reply.code(503).header('retry-after', String(RETRY_AFTER_UNAVAILABLE_SECONDS)).send({ error: 'The database does not answer', code: 'UNAVAILABLE' });
+      }
       return { status: 'ready' };
     },
   );

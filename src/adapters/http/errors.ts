@@ -35,6 +35,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UNAVAILABLE: 503,
 };
 
+/** Seconds a client is asked to wait before retrying a 503 (the database restarting or failing over). */
+export const RETRY_AFTER_UNAVAILABLE_SECONDS = 5;
+
 export interface ErrorPayload {
   error: string;
   code: string;
@@ -91,7 +94,8 @@ export function toErrorReply(error: unknown): { status: number; payload: ErrorPa
   if (error instanceof DomainError) {
     const payload: ErrorPayload = { error: error.message, code: error.code };
     if (error.details !== undefined) payload.details = error.details;
-    return { status: STATUS_BY_CODE[error.code] ?? 500, payload, headers: {} };
+    const status = STATUS_BY_CODE[error.code] ?? 500;
+    return { status, payload, headers: status === 503 ? { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) } : {} };
   }
   if (error instanceof HttpError) {
     const payload: ErrorPayload = { error: error.message, code: error.code };

@@ -4,15 +4,23 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
   DatabaseConnection,
+  DatabaseIntrospector,
+  Dialect,
   DialectAdapter,
+  Driver,
   Kysely,
   PostgresDialect,
+  QueryCompiler,
+  QueryResult,
   SqliteAdapter,
   SqliteDialect,
   SqliteDialectConfig,
   SqliteDriver,
+  TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
+import { DatabaseUnavailableError } from '../../domain/errors';
+import { isUnavailable } from './kysely-errors';
 import { Database } from './schema';
 
 export type DialectName = 'postgres' | 'sqlite';
@@ -79,7 +87,131 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+function translated(error: unknown): unknown {
+  return isUnavailable(error) ? new DatabaseUnavailableError(error) : error;
+}
+
+/** Runs `work`, translating its failure; a driver may also throw before it returns a promise (SQLite does). */
+async function translating<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translated(error);
+  }
+}
+
+class TranslatingConnection implements DatabaseConnection {
+  constructor(readonly inner: DatabaseConnection) {}
+
+  executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    return translating(() => this.inner.executeQuery<R>(query));
+  }
+
+  async *streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    try {
+      yield* this.inner.streamQuery<R>(query, chunkSize);
+    } catch (error) {
+      throw translated(error);
+    }
+  }
+}
+
+const innerOf = (connection: DatabaseConnection) => (connection as TranslatingConnection).inner;
+
+/**
+ * The one seam where a driver failure that means "the database cannot do this now" (see `isUnavailable`) becomes
+ * DatabaseUnavailableError, for every statement of every adapter, transactions and migrations included.
+ */
+class TranslatingDriver implements Driver {
+  private readonly connections = new WeakMap<DatabaseConnection, TranslatingConnection>();
+
+  constructor(
+    private readonly inner: Driver,
+    /** False when the connection's transaction is already over, so a failed ROLLBACK has nothing left to undo. */
+    private readonly transactionOpen: () => boolean,
+  ) {}
+
+  init(): Promise<void> {
+    return translating(() => this.inner.init());
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await translating(() => this.inner.acquireConnection());
+    let wrapped = this.connections.get(connection);
+    if (!wrapped) {
+      wrapped = new TranslatingConnection(connection);
+      this.connections.set(connection, wrapped);
+    }
+    return wrapped;
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return translating(() => this.inner.beginTransaction(innerOf(connection), settings));
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return translating(() => this.inner.commitTransaction(innerOf(connection)));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.inner.rollbackTransaction(innerOf(connection));
+    } catch (error) {
+      // SQLite ends a transaction by itself on some failures (SQLITE_FULL, SQLITE_BUSY): the ROLLBACK that follows
+      // fails, and would hide the failure that matters, which Kysely rethrows once this returns.
+      if (!this.transactionOpen()) return;
+      throw translated(error);
+    }
+  }
+
+  savepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return translating(() => this.inner.savepoint!(innerOf(connection), name, compile));
+  }
+
+  rollbackToSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return translating(() => this.inner.rollbackToSavepoint!(innerOf(connection), name, compile));
+  }
+
+  releaseSavepoint(connection: DatabaseConnection, name: string, compile: QueryCompiler['compileQuery']): Promise<void> {
+    return translating(() => this.inner.releaseSavepoint!(innerOf(connection), name, compile));
+  }
+
+  releaseConnection(connection: DatabaseConnection): Promise<void> {
+    return this.inner.releaseConnection(innerOf(connection));
+  }
+
+  destroy(): Promise<void> {
+    return this.inner.destroy();
+  }
+}
+
+class TranslatingDialect implements Dialect {
+  constructor(
+    private readonly inner: Dialect,
+    private readonly transactionOpen: () => boolean = () => true,
+  ) {}
+
+  createDriver(): Driver {
+    return new TranslatingDriver(this.inner.createDriver(), this.transactionOpen);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return this.inner.createQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return this.inner.createAdapter();
+  }
+
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return this.inner.createIntrospector(db);
+  }
+}
+
 const INT8_OID = 20;
+/** How long a request waits for a pooled connection, or for a new one to open, before it is told 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const KEEPALIVE_DELAY_MS = 10_000;
 const STATEMENT_CACHE_LIMIT = 1000;
 
 /**
@@ -123,14 +255,21 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     const pool = new driver.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID ? (v: string) => Number(v) : driver.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
       },
     });
     pool.on('error', (error) => options.onIdleConnectionError?.(error));
+    // The pool listens for errors only on idle connections. One lost while lent out (PostgreSQL stopped or the
+    // backend terminated between two statements) would end the process: its statement reports the failure, and
+    // the pool drops the connection when it comes back.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const parsed = new URL(url);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new TranslatingDialect(new PostgresDialect({ pool })) });
     return {
       db,
       capabilities: { dialect: 'postgres', rowLocks: true },
@@ -147,7 +286,9 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({
+    dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), () => sqlite.inTransaction),
+  });
   return {
     db,
     capabilities: { dialect: 'sqlite', rowLocks: false },

@@ -155,6 +155,6 @@ export function createCoreUseCases({ uow, store, clock, zones, secrets, idempote
     revokeApiKey: new RevokeApiKey(uow, clock, keyRevocations),
     authenticate: new Authenticate(store, clock, secrets, keyRevocations),
     ensureBootstrapKey: new EnsureBootstrapKey(uow, clock, secrets),
-    getCalendarFeed: new GetCalendarFeed(store),
+    getCalendarFeed: new GetCalendarFeed(store, clock, zones),
   };
 }
