@@ -22,9 +22,8 @@ interface Window {
 }
 
 // PostgreSQL: every provider, its schedule and its occupancies in the window, in one round trip (the occupancies as
-// one JSON array per provider). Rows come in id order, so `for update` locks them in that order.
-const AGENDAS_SQL = (lock: boolean) =>
-  new PreparedQuery((db, v: Window) =>
+// one JSON array per provider).
+const agendas = new PreparedQuery((db, v: Window) =>
     sql<Selectable<ProviderRow> & { definition: string | null; occupied: OccupancyTuple[] }>`
       select p.*, s.definition,
         (select coalesce(json_agg(json_build_array(o.id, o.lane, o.block_start, o.block_end, o.starts_at, o.booking_id, o.hold_id, o.expires_at)
@@ -34,10 +33,13 @@ const AGENDAS_SQL = (lock: boolean) =>
             and o.block_start > ${v.lowest} and o.block_start < ${v.to} and o.block_end > ${v.from}) as occupied
       from providers p left join schedules s on s.provider_id = p.id
       where p.id = any(${v.ids}::bigint[])
-      order by p.id ${sql.raw(lock ? 'for update of p' : '')}`,
-  );
-const agendas = AGENDAS_SQL(false);
-const lockedAgendas = AGENDAS_SQL(true);
+      order by p.id`,
+);
+// Locking comes first, in id order, as a statement of its own: a statement that waited for a lock still reads with
+// the snapshot it started with, and would miss what the holder of the lock wrote.
+const lockProviders = new PreparedQuery((db, v: { ids: number[] }) =>
+  sql`select id from providers where id = any(${v.ids}::bigint[]) order by id for update`,
+);
 
 // SQLite: a statement per provider and one per provider's occupancies; statements cost microseconds there, and the
 // transaction already holds the file's write lock.
@@ -76,7 +78,8 @@ export class KyselyAgendaRepository implements AgendaRepository {
     if (ids.length === 0) return found;
     const window = { ids, from, to, lowest: from - MAX_BLOCK_MS };
     if (this.capabilities.dialect === 'postgres') {
-      const rows = (await (this.locking ? lockedAgendas : agendas).execute(this.db, window)).rows;
+      if (this.locking) await lockProviders.execute(this.db, { ids });
+      const rows = (await agendas.execute(this.db, window)).rows;
       for (const row of rows) {
         const provider = providerFromRow(row);
         found.set(provider.id, { provider, schedule: scheduleOf(row.definition), occupied: row.occupied.map((t) => fromTuple(provider.id, t)) });

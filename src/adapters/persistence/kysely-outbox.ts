@@ -14,7 +14,7 @@ import {
 import { BookingEvent } from '../../application/ports/booking-event-log';
 import { Webhook } from '../../domain/webhook';
 import { Capabilities } from './database';
-import { KyselyBookingEventLog, toDomain as eventFromRow } from './kysely-booking-event-log';
+import { KyselyBookingEventLog, publishUnderLock, toDomain as eventFromRow } from './kysely-booking-event-log';
 import { KyselyWebhookRepository } from './kysely-webhook-repository';
 import { Database, OutboxRow } from './schema';
 
@@ -122,6 +122,8 @@ export class KyselyOutbox implements Outbox {
       if (this.capabilities.rowLocks) query = query.forUpdate().skipLocked();
       const cursor = await query.executeTakeFirst();
       if (!cursor) return null;
+      // Every committed event gets its feed position before the fan-out reads past the cursor.
+      if (this.capabilities.dialect === 'postgres') await publishUnderLock(trx);
       return work(new KyselyOutboxFanOut(trx, this.capabilities, cursor.last_event_id));
     });
   }
