@@ -65,16 +65,16 @@ export async function book(t: TestApp, fields: Json, headers: Record<string, str
   return res.json();
 }
 
-/**
- * The API key id the harness's admin key acts as, as the history shows it: looked up through the
- * key listing when the service has one, else null (in-process system actor).
- */
 /** A booking's 201 body as every later read shows it: without the manage token only the 201 carries. */
 export function readView(created: Json): Json {
   const { manage_token: _token, ...view } = created;
   return view;
 }
 
+/**
+ * The API key id the harness's admin key acts as, as the history shows it: looked up through the
+ * key listing when the service has one, else null (in-process system actor).
+ */
 export async function adminActorId(t: TestApp): Promise<number | null> {
   const res = await get(t, '/api/v1/api-keys');
   if (res.statusCode !== 200) return null;

@@ -20,6 +20,7 @@ import { apiKeyRoutes } from './routes/api-keys';
 import { providerRoutes } from './routes/providers';
 import { scheduleRoutes } from './routes/schedules';
 import { holdRoutes } from './routes/holds';
+import { manageRoutes } from './routes/manage';
 import { seriesRoutes } from './routes/series';
 import { serviceRoutes } from './routes/services';
 import { webhookRoutes } from './routes/webhooks';
@@ -186,6 +187,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   await registerSecurityHeaders(app);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(manageRoutes, { useCases: options.useCases, zones: options.zones });
   if (options.metrics !== false) await app.register(metricsPlugin, { outboxStats: options.outboxStats, poolStats: options.poolStats });
 
   app.get(

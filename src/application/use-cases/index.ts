@@ -20,6 +20,7 @@ import {
   ListEvents,
   UpdateBooking,
 } from './bookings';
+import { GetCustomerBooking } from './customers';
 import { CreateHold, GetHold, ReleaseHold } from './holds';
 import { CreateProvider, GetProvider, ListProviders, RotateCalendarToken, UpdateProvider } from './providers';
 import { DeleteSchedule, GetAvailability, GetSchedule, PutSchedule } from './schedules';
@@ -30,6 +31,7 @@ import { CreateWebhook, DeleteWebhook, GetWebhook, ListWebhookDeliveries, ListWe
 export * from './api-keys';
 export * from './bookings';
 export * from './calendar-feed';
+export * from './customers';
 export * from './holds';
 export * from './providers';
 export * from './schedules';
@@ -51,6 +53,7 @@ export interface UseCases {
   cancelBooking: CancelBooking;
   decideBooking: DecideBooking;
   identifyCustomer: IdentifyCustomer;
+  getCustomerBooking: GetCustomerBooking;
   getBookingHistory: GetBookingHistory;
   listEvents: ListEvents;
   putSchedule: PutSchedule;
@@ -132,6 +135,14 @@ export function createCoreUseCases({ uow, store, clock, zones, secrets, idempote
     cancelBooking: new CancelBooking(uow, clock, zones),
     decideBooking: new DecideBooking(uow, clock, zones),
     identifyCustomer: new IdentifyCustomer(store, secrets),
+    getCustomerBooking: new GetCustomerBooking(
+      store,
+      new IdentifyCustomer(store, secrets),
+      clock,
+      zones,
+      new GetAvailability(store, clock, zones),
+      new GetServiceAvailability(store, clock, zones),
+    ),
     getBookingHistory: new GetBookingHistory(store),
     listEvents: new ListEvents(store),
     putSchedule: new PutSchedule(uow, clock),
