@@ -4,12 +4,19 @@ import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fastJsonStringify from 'fast-json-stringify';
-import Fastify, { FastifyContextConfig, FastifyInstance, FastifyServerOptions } from 'fastify';
+import Fastify, { FastifyContextConfig, FastifyInstance, FastifyRequest, FastifyServerOptions, onRequestHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { UseCases } from '../../application/use-cases';
 import { ValidationError } from '../../domain/errors';
 import { TimeZones } from '../../domain/time-zones';
-import { errorHandler } from './errors';
+import {
+  clientErrorHandler,
+  closeIfBodyUnread,
+  errorHandler,
+  frameworkErrorHandler,
+  HttpError,
+  MAX_PARAM_LENGTH,
+} from './errors';
 import { requestIdOptions, requestLogging } from './logging';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import './request-context';
@@ -23,6 +30,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { registerSecurity, registerSecurityHeaders, SecurityOptions } from './security';
 
 export const BODY_LIMIT = 102_400;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface HttpAppOptions {
   useCases: UseCases;
@@ -39,6 +47,8 @@ export interface HttpAppOptions {
   outboxStats?: () => Promise<OutboxStats>;
   /** Database pool figures for /metrics. */
   poolStats?: () => PoolStats;
+  /** A request whose headers and body have not fully arrived by then is cut off (default 30000). */
+  requestTimeoutMs?: number;
 }
 
 function makeAjv(coerce: boolean) {
@@ -71,13 +81,86 @@ function checkBodyShape(body: unknown, config: FastifyContextConfig): void {
   }
 }
 
+// A NUL is refused by PostgreSQL and kept by SQLite; an unpaired surrogate cannot be stored as UTF-8 and comes back as U+FFFD.
+const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+const joinPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+/** Throws a 400 naming the first string in `value` (a value or a field name) with a NUL or an unpaired surrogate. */
+function checkText(value: unknown, part: string): void {
+  // An explicit stack, not recursion: a 100 KB body can nest tens of thousands of levels deep.
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === 'string') {
+      const bad = UNSAFE_TEXT.exec(v);
+      if (!bad) continue;
+      const field = path || part;
+      const what = bad[0] === '\u0000' ? 'must not contain NUL characters' : 'must be valid Unicode text (it contains an unpaired surrogate)';
+      throw new ValidationError(`${field} ${what}`, { field });
+    }
+    if (v === null || typeof v !== 'object') continue;
+    const entries = Array.isArray(v) ? v.map((item, i) => [String(i), item] as const) : Object.entries(v);
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const [key, item] = entries[i];
+      if (UNSAFE_TEXT.test(key)) {
+        const field = path || part;
+        throw new ValidationError(`A field name in ${field} contains a NUL character or an unpaired surrogate`, { field });
+      }
+      stack.push([item, joinPath(path, key)]);
+    }
+  }
+}
+
+/** Every text the client sent (JSON body, query string, path parameters) is storable. */
+function checkRequestText(request: FastifyRequest): void {
+  checkText(request.params, 'path');
+  checkText(request.query, 'query');
+  checkText(request.body, 'body');
+}
+
+// Response fields that hold a secret: an answer that may carry one must never be kept by a cache.
+const SECRET_FIELDS = new Set(['key', 'secret', 'calendar_token', 'manage_token', 'token']);
+
+/** The schema (a response's) can hold one of SECRET_FIELDS at any depth. */
+function carriesSecret(schema: unknown, depth = 0): boolean {
+  if (schema === null || typeof schema !== 'object' || depth > 10) return false;
+  const s = schema as Record<string, unknown>;
+  const properties = (s.properties ?? {}) as Record<string, unknown>;
+  if (Object.keys(properties).some((name) => SECRET_FIELDS.has(name))) return true;
+  const children = [...Object.values(properties), s.items, s.additionalProperties, ...[s.anyOf, s.oneOf, s.allOf].flat()];
+  return children.some((child) => carriesSecret(child, depth + 1));
+}
+
+const noStore: onRequestHookHandler = (_request, reply, done) => {
+  reply.header('cache-control', 'no-store');
+  done();
+};
+
+/** How often Node looks for requests past their deadline: a tenth of it, between 50 ms and a second. */
+function deadlineCheckInterval(timeoutMs: number): number {
+  return Math.min(1000, Math.max(50, Math.floor(timeoutMs / 10)));
+}
+
 /** Builds the Fastify app without listening, so tests can `inject` and `main` can `listen`. */
 export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     ...requestIdOptions(),
-    return503OnClosing: true,
+    // Fastify's default (0) turns Node's request deadline off: a body sent a byte at a time held its socket for ever.
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(60_000, requestTimeout),
+      connectionsCheckingInterval: deadlineCheckInterval(requestTimeout),
+    },
+    clientErrorHandler: clientErrorHandler(requestTimeout),
+    frameworkErrors: frameworkErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Answered below in the error shape instead (UNAVAILABLE with Retry-After).
+    return503OnClosing: false,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -120,17 +203,36 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     jsonParser(request, body as string, done);
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((_request, reply) => {
+  app.setNotFoundHandler((request, reply) => {
+    closeIfBodyUnread(request, reply);
     reply.code(404).send({ error: 'Route not found', code: 'NOT_FOUND' });
   });
   await app.register(requestLogging);
+
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (!closing) return done();
+    done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+  });
+  app.addHook('onRoute', (route) => {
+    const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
+    if (!Object.entries(responses).some(([status, schema]) => status.startsWith('2') && carriesSecret(schema))) return;
+    route.onRequest = [...(Array.isArray(route.onRequest) ? route.onRequest : route.onRequest ? [route.onRequest] : []), noStore];
+  });
 
   app.decorateRequest('actor', null as never);
   await registerSecurity(app, options.security);
 
   app.addHook('preValidation', (request, _reply, done) => {
+    // Unknown routes answer 404 whatever they were sent.
+    if (request.is404) return done();
     try {
       checkBodyShape(request.body as unknown, request.routeOptions.config);
+      checkRequestText(request);
     } catch (error) {
       return done(error as Error);
     }
