@@ -210,13 +210,24 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   await app.register(requestLogging);
 
   let closing = false;
+  let drainTimer: NodeJS.Timeout | undefined;
   app.addHook('preClose', (done) => {
     closing = true;
+    // A closing Node server stops enforcing request deadlines: requests in flight get until theirs, then every
+    // connection still open is ended, so a client sending slowly cannot hold the shutdown.
+    drainTimer = setTimeout(() => app.server.closeAllConnections(), requestTimeout);
+    drainTimer.unref();
     done();
   });
-  app.addHook('onRequest', (_request, _reply, done) => {
-    if (!closing) return done();
-    done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(drainTimer);
+    done();
+  });
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing) return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+    // An unknown route is answered before its body is read (the not-found handler would wait for the body).
+    if (request.is404) return done(new HttpError(404, 'NOT_FOUND', 'Route not found'));
+    done();
   });
   app.addHook('onRoute', (route) => {
     const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
