@@ -13,6 +13,7 @@ import {
   clientErrorHandler,
   closeIfBodyUnread,
   errorHandler,
+  fieldName,
   frameworkErrorHandler,
   HttpError,
   MAX_PARAM_LENGTH,
@@ -82,32 +83,52 @@ function checkBodyShape(body: unknown, config: FastifyContextConfig): void {
 }
 
 // A NUL is refused by PostgreSQL and kept by SQLite; an unpaired surrogate cannot be stored as UTF-8 and comes back as U+FFFD.
+const SUSPECT_TEXT = /[\u0000\ud800-\udfff]/;
 const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-const joinPath = (path: string, key: string) => (path ? `${path}.${key}` : key);
+/** What is wrong with the text, if anything: a NUL or an unpaired surrogate. */
+function unsafeText(text: string): 'nul' | 'surrogate' | undefined {
+  if (!SUSPECT_TEXT.test(text)) return undefined;
+  const bad = UNSAFE_TEXT.exec(text);
+  return bad === null ? undefined : bad[0] === '\u0000' ? 'nul' : 'surrogate';
+}
 
 /** Throws a 400 naming the first string in `value` (a value or a field name) with a NUL or an unpaired surrogate. */
 function checkText(value: unknown, part: string): void {
-  // An explicit stack, not recursion: a 100 KB body can nest tens of thousands of levels deep.
-  const stack: [unknown, string][] = [[value, '']];
+  // An explicit stack, not recursion: a 100 KB body can nest tens of thousands of levels deep. Paths are built only
+  // for the answer.
+  interface Frame {
+    value: unknown;
+    parent: Frame | null;
+    key: string;
+  }
+  const pathOf = (frame: Frame | null): string => {
+    const keys: string[] = [];
+    for (let f = frame; f?.parent; f = f.parent) keys.push(f.key);
+    return fieldName(keys.reverse().join('.') || part);
+  };
+  const stack: Frame[] = [{ value, parent: null, key: '' }];
   while (stack.length > 0) {
-    const [v, path] = stack.pop()!;
+    const frame = stack.pop()!;
+    const v = frame.value;
     if (typeof v === 'string') {
-      const bad = UNSAFE_TEXT.exec(v);
-      if (!bad) continue;
-      const field = path || part;
-      const what = bad[0] === '\u0000' ? 'must not contain NUL characters' : 'must be valid Unicode text (it contains an unpaired surrogate)';
+      const problem = unsafeText(v);
+      if (problem === undefined) continue;
+      const field = pathOf(frame);
+      const what = problem === 'nul' ? 'must not contain NUL characters' : 'must be valid Unicode text (it contains an unpaired surrogate)';
       throw new ValidationError(`${field} ${what}`, { field });
     }
     if (v === null || typeof v !== 'object') continue;
-    const entries = Array.isArray(v) ? v.map((item, i) => [String(i), item] as const) : Object.entries(v);
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, item] = entries[i];
-      if (UNSAFE_TEXT.test(key)) {
-        const field = path || part;
-        throw new ValidationError(`A field name in ${field} contains a NUL character or an unpaired surrogate`, { field });
-      }
-      stack.push([item, joinPath(path, key)]);
+    const keys = Array.isArray(v) ? null : Object.keys(v);
+    if (keys?.some((key) => unsafeText(key) !== undefined)) {
+      const field = pathOf(frame);
+      throw new ValidationError(`A field name in ${field} contains a NUL character or an unpaired surrogate`, { field });
+    }
+    // Pushed last to first, so the first offending value in document order is the one named.
+    for (let i = (keys ?? (v as unknown[])).length - 1; i >= 0; i--) {
+      const key = keys ? keys[i] : String(i);
+      const item = (v as Record<string, unknown>)[key];
+      if (typeof item === 'string' || (item !== null && typeof item === 'object')) stack.push({ value: item, parent: frame, key });
     }
   }
 }
@@ -161,6 +182,8 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Answered below in the error shape instead (UNAVAILABLE with Retry-After).
     return503OnClosing: false,
+    // The error handler words validation failures itself; Fastify's default would join every issue into one message.
+    schemaErrorFormatter: (_errors, dataVar) => new Error(`${dataVar} is invalid`),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

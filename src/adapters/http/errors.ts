@@ -57,13 +57,18 @@ interface AjvIssue {
   params?: Record<string, unknown>;
 }
 
+/** A field's dotted path as an answer names it: at most 100 characters, so a hostile field name is not echoed whole. */
+export function fieldName(path: string): string {
+  return path.length > 100 ? `${path.slice(0, 100)}…` : path;
+}
+
 function fieldOf(issue: AjvIssue, context: string | undefined): string {
   const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   if (issue.keyword === 'additionalProperties' && issue.params?.additionalProperty) {
-    return path ? `${path}.${String(issue.params.additionalProperty)}` : String(issue.params.additionalProperty);
+    return fieldName(path ? `${path}.${String(issue.params.additionalProperty)}` : String(issue.params.additionalProperty));
   }
-  if (issue.keyword === 'required' && issue.params?.missingProperty) return String(issue.params.missingProperty);
-  return path || context || 'body';
+  if (issue.keyword === 'required' && issue.params?.missingProperty) return fieldName(String(issue.params.missingProperty));
+  return fieldName(path || context || 'body');
 }
 
 function describeIssue(issue: AjvIssue, context: string | undefined): { field: string; message: string } {
