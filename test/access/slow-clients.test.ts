@@ -224,6 +224,16 @@ describe('connection-level errors in the error shape', () => {
     expect(conn.received()).not.toContain('script');
   });
 
+  it('lets a complete request keep its own answer when malformed bytes follow it, then closes', async () => {
+    const conn = await connect(t);
+    conn.socket.write(`GET /api/v1/providers HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer ${t.adminKey}\r\n\r\n{"not": "a request"}`);
+    expect(await within(conn.ended, 5000, -1)).toBeGreaterThan(0);
+    const res = firstResponse(conn.received());
+    expect(res.status).toBe(200);
+    expect(res.headers.connection).toBe('close');
+    expect(conn.received().match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
+
   it('answers a path parameter over 100 characters with 414 VALIDATION_ERROR, echoing nothing', async () => {
     const res = await t.app.inject({ method: 'GET', url: `/api/v1/providers/${'7'.repeat(150)}`, headers: t.headers() });
     expect(res.statusCode).toBe(414);

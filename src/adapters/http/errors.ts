@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { IncomingMessage, ServerResponse, STATUS_CODES } from 'node:http';
 import { Socket } from 'node:net';
 import { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../domain/errors';
@@ -192,7 +192,8 @@ export function lingeringClose(socket: Socket): void {
   socket.end();
 }
 
-const answeredSockets = new WeakSet<Socket>();
+/** Sockets whose connection-level failure has been dealt with: answered, or closing after the request in flight. */
+const socketStates = new WeakMap<Socket, 'answered' | 'finishing'>();
 
 /** The raw answer to a connection-level failure: the contract's error shape, never anything from the request. */
 function clientErrorResponse(code: string | undefined, requestTimeoutMs: number): string {
@@ -212,19 +213,31 @@ function clientErrorResponse(code: string | undefined, requestTimeoutMs: number)
   );
 }
 
+type InFlight = ServerResponse & { req?: IncomingMessage };
+
 /**
  * Node's `clientError`: a request cut off by the request timeout (408), headers over the size limit (431) or
- * malformed HTTP (400). Answers once in the error shape, unless an answer has already begun on the socket, then
- * closes it.
+ * malformed HTTP (400). Answers once in the error shape, then closes the connection. When the bytes that failed
+ * follow a complete request still being handled, that request keeps its own answer, and the connection closes
+ * after it.
  */
 export function clientErrorHandler(requestTimeoutMs: number) {
   return (error: NodeJS.ErrnoException, socket: Socket): void => {
-    if (error.code === 'ECONNRESET' || socket.destroyed || answeredSockets.has(socket)) {
+    const state = socketStates.get(socket);
+    // The parser repeats its error for every further chunk: the first one decided.
+    if (state === 'finishing') return;
+    if (error.code === 'ECONNRESET' || socket.destroyed || state === 'answered') {
       socket.destroy();
       return;
     }
-    answeredSockets.add(socket);
-    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    const inFlight = (socket as Socket & { _httpMessage?: InFlight | null })._httpMessage;
+    if (inFlight && !inFlight.writableFinished && inFlight.req?.complete) {
+      socketStates.set(socket, 'finishing');
+      if (!inFlight.headersSent) inFlight.setHeader('connection', 'close');
+      inFlight.once('finish', () => lingeringClose(socket));
+      return;
+    }
+    socketStates.set(socket, 'answered');
     if (socket.writable && !inFlight?.headersSent) socket.write(clientErrorResponse(error.code, requestTimeoutMs));
     lingeringClose(socket);
   };
