@@ -280,7 +280,8 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
         title: 'Booking service',
         version: options.version ?? '0.1.0',
         description:
-          'Book providers (people, rooms, machines) in time slots. Times are judged in the provider’s IANA time zone; no double booking, ever. Every error has the shape {"error", "code", "details"?}.',
+          'Book providers (people, rooms, machines) in time slots. Times are judged in the provider’s IANA time zone; no double booking, ever. Every error has the shape {"error", "code", "details"?}. ' +
+          'Refusals at the connection level use VALIDATION_ERROR too: 408 (headers and body did not arrive within the request timeout, 30 s by default), 414 (a path segment over 100 characters), 431 (headers over 16 KB); a request arriving while the server shuts down is 503 UNAVAILABLE with Retry-After.',
       },
       servers: [{ url: '/' }],
       tags: [
