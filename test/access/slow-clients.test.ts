@@ -261,5 +261,6 @@ describe('connection-level errors in the error shape', () => {
     expect(second.status).toBe(503);
     expect(Number(second.headers['retry-after'])).toBeGreaterThan(0);
     expect(second.body).toEqual({ error: expect.any(String), code: 'UNAVAILABLE' });
+    expect(second.headers['x-content-type-options']).toBe('nosniff');
   });
 });

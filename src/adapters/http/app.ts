@@ -11,7 +11,6 @@ import { ValidationError } from '../../domain/errors';
 import { TimeZones } from '../../domain/time-zones';
 import {
   clientErrorHandler,
-  closeIfBodyUnread,
   errorHandler,
   fieldName,
   frameworkErrorHandler,
@@ -226,8 +225,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     jsonParser(request, body as string, done);
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((request, reply) => {
-    closeIfBodyUnread(request, reply);
+  app.setNotFoundHandler((_request, reply) => {
     reply.code(404).send({ error: 'Route not found', code: 'NOT_FOUND' });
   });
   await app.register(requestLogging);
@@ -246,12 +244,6 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     clearTimeout(drainTimer);
     done();
   });
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (closing) return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
-    // An unknown route is answered before its body is read (the not-found handler would wait for the body).
-    if (request.is404) return done(new HttpError(404, 'NOT_FOUND', 'Route not found'));
-    done();
-  });
   app.addHook('onRoute', (route) => {
     const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
     if (!Object.entries(responses).some(([status, schema]) => status.startsWith('2') && carriesSecret(schema))) return;
@@ -262,8 +254,6 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   await registerSecurity(app, options.security);
 
   app.addHook('preValidation', (request, _reply, done) => {
-    // Unknown routes answer 404 whatever they were sent.
-    if (request.is404) return done();
     try {
       checkBodyShape(request.body as unknown, request.routeOptions.config);
       checkRequestText(request);
@@ -314,6 +304,13 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
   });
   await registerSecurityHeaders(app);
+  // After the security headers, which every answer carries, these ones included.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing) return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+    // An unknown route is answered before its body is read (the not-found handler would wait for the body).
+    if (request.is404) return done(new HttpError(404, 'NOT_FOUND', 'Route not found'));
+    done();
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (options.metrics !== false) await app.register(metricsPlugin, { outboxStats: options.outboxStats, poolStats: options.poolStats });
