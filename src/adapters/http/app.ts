@@ -244,6 +244,12 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     clearTimeout(drainTimer);
     done();
   });
+  // Decided as a request arrives: one that arrived before the close began is served, whatever hooks it still awaits.
+  const arrivedWhileClosing = new WeakSet<FastifyRequest>();
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (closing) arrivedWhileClosing.add(request);
+    done();
+  });
   app.addHook('onRoute', (route) => {
     const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
     if (!Object.entries(responses).some(([status, schema]) => status.startsWith('2') && carriesSecret(schema))) return;
@@ -306,7 +312,9 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   await registerSecurityHeaders(app);
   // After the security headers, which every answer carries, these ones included.
   app.addHook('onRequest', (request, _reply, done) => {
-    if (closing) return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+    if (arrivedWhileClosing.has(request)) {
+      return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': '5' }));
+    }
     // An unknown route is answered before its body is read (the not-found handler would wait for the body).
     if (request.is404) return done(new HttpError(404, 'NOT_FOUND', 'Route not found'));
     done();
