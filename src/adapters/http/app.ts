@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -244,10 +245,16 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     clearTimeout(drainTimer);
     done();
   });
-  // Decided as a request arrives: one that arrived before the close began is served, whatever hooks it still awaits.
+  // Decided as a request arrives, whatever hooks it then awaits. The first request of a connection opened before the
+  // close began was on its way already (its bytes may simply not have been read yet): it is served too.
   const arrivedWhileClosing = new WeakSet<FastifyRequest>();
+  const openedBeforeClose = new WeakSet<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    if (!closing) openedBeforeClose.add(socket);
+  });
   app.addHook('onRequest', (request, _reply, done) => {
-    if (closing) arrivedWhileClosing.add(request);
+    const first = openedBeforeClose.delete(request.raw.socket);
+    if (closing && !first) arrivedWhileClosing.add(request);
     done();
   });
   app.addHook('onRoute', (route) => {
