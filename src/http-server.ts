@@ -4,6 +4,7 @@
  */
 import { FastifyInstance } from 'fastify';
 import { Clock } from './application/ports/clock';
+import { SYSTEM_ACTOR } from './domain/actor';
 import { AppConfig } from './adapters/config/config';
 import { buildApp, HttpAppOptions } from './adapters/http/app';
 import { loggerOptions } from './adapters/http/logging';
@@ -43,8 +44,15 @@ export async function createHttpApp(
     poolStats: () => service.database.poolStats(),
     outboxStats: () => service.outboxStats(),
     ...options.http,
+    requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     security: {
       authenticate: (secret) => service.useCases.authenticate.execute({ secret }),
+      // Only sorts a feed request into its rate-limit bucket; the feed itself checks the token again.
+      calendarTokenOf: (id) =>
+        service.useCases.getProvider.execute({ actor: SYSTEM_ACTOR, id }).then(
+          (provider) => provider.calendarToken,
+          () => null,
+        ),
       rateLimit: {
         max: config.RATE_LIMIT_MAX,
         windowMs: config.RATE_LIMIT_WINDOW_MS,

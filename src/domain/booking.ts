@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { assertPlainEmailAddress, assertPlainText, assertSingleLine } from './text';
 
 /** `pending` waits for an admin's confirmation; `declined` is final, like `cancelled`. */
 export type BookingStatus = 'active' | 'pending' | 'cancelled' | 'declined';
@@ -49,28 +50,26 @@ export interface CustomerFields {
   notes?: string | null;
 }
 
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-/** Normalises the optional customer fields; `null` clears, `undefined` leaves untouched. */
+/**
+ * Normalises the optional customer fields; `null` clears, `undefined` leaves untouched. The name is one line, the
+ * email one plain address, the notes text without control characters other than tabs and line breaks.
+ */
 export function validateCustomerFields(fields: CustomerFields): CustomerFields {
   const out: CustomerFields = {};
   if (fields.customerName !== undefined) {
     const v = fields.customerName === null ? null : fields.customerName.trim();
     if (v !== null && v.length > 200) throw new ValidationError('customer_name must be at most 200 characters', { field: 'customer_name' });
-    out.customerName = v === '' ? null : v;
+    out.customerName = v === '' || v === null ? null : assertSingleLine(v, 'customer_name');
   }
   if (fields.customerEmail !== undefined) {
     const v = fields.customerEmail === null ? null : fields.customerEmail.trim();
-    if (v !== null && v !== '' && (v.length > 254 || !EMAIL_RE.test(v))) {
-      throw new ValidationError('customer_email must be a valid email address', { field: 'customer_email' });
-    }
-    out.customerEmail = v === '' ? null : v;
+    out.customerEmail = v === '' || v === null ? null : assertPlainEmailAddress(v, 'customer_email');
   }
   if (fields.notes !== undefined) {
     if (fields.notes !== null && fields.notes.length > 1000) {
       throw new ValidationError('notes must be at most 1000 characters', { field: 'notes' });
     }
-    out.notes = fields.notes === '' ? null : fields.notes;
+    out.notes = fields.notes === '' || fields.notes === null ? null : assertPlainText(fields.notes, 'notes');
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { ValidationError } from './errors';
+import { assertPlainEmailAddress, assertSingleLine } from './text';
 import { TimeZones } from './time-zones';
 
 export interface Provider {
@@ -32,7 +33,6 @@ export const CAPACITY_MAX = 1000;
 
 export const DURATION_MIN = 5;
 export const DURATION_MAX = 480;
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export function assertDuration(value: number, field = 'duration_minutes'): number {
   if (!Number.isInteger(value) || value < DURATION_MIN || value > DURATION_MAX) {
@@ -41,7 +41,7 @@ export function assertDuration(value: number, field = 'duration_minutes'): numbe
   return value;
 }
 
-/** Checks and normalises provider fields (trimmed name, trimmed email, a known IANA zone). */
+/** Checks and normalises provider fields (trimmed one-line name, one trimmed plain email address, a known IANA zone). */
 export function validateProviderFields(fields: Partial<ProviderFields>, zones: TimeZones): Partial<ProviderFields> {
   const out: Partial<ProviderFields> = {};
   if (fields.name !== undefined) {
@@ -49,15 +49,9 @@ export function validateProviderFields(fields: Partial<ProviderFields>, zones: T
     if (name.length === 0 || name.length > 200) {
       throw new ValidationError('name must be 1 to 200 characters', { field: 'name' });
     }
-    out.name = name;
+    out.name = assertSingleLine(name, 'name');
   }
-  if (fields.email !== undefined) {
-    const email = fields.email.trim();
-    if (email.length > 254 || !EMAIL_RE.test(email)) {
-      throw new ValidationError('email must be a valid email address', { field: 'email' });
-    }
-    out.email = email;
-  }
+  if (fields.email !== undefined) out.email = assertPlainEmailAddress(fields.email, 'email');
   if (fields.timezone !== undefined) {
     if (!zones.isValid(fields.timezone)) {
       throw new ValidationError(`timezone "${fields.timezone}" is not a known IANA time zone`, { field: 'timezone' });

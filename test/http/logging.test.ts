@@ -139,6 +139,30 @@ describe('request logs', () => {
     expect(log.raw).not.toMatch(/authorization/i);
     expect(log.lines.find((l) => l.msg === 'a careless line')).toMatchObject({ key: '[Redacted]', webhook: { secret: '[Redacted]' } });
   });
+
+  it('hides a calendar token sent under another parameter name, and values shaped like the service secrets', async () => {
+    const provider = await app.inject({
+      method: 'POST',
+      url: '/api/v1/providers',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: { name: 'Logged', email: 'logged@example.com' },
+    });
+    const token = provider.json().calendar_token as string;
+    expect(token).toMatch(/^cal_/);
+    const id = provider.json().id as number;
+    const urls: [string, string][] = [
+      ['as-calendar-token', `/api/v1/providers/${id}/calendar.ics?calendar_token=${token}`],
+      ['as-access-token', `/api/v1/providers/${id}/calendar.ics?access_token=${token}`],
+      ['as-other-name', `/api/v1/providers/${id}/calendar.ics?t=${token}`],
+      ['key-in-query', `/api/v1/providers?x=bk_${'k'.repeat(30)}&apikey=plainsecret123`],
+      ['key-in-path', `/api/v1/bk_${'z'.repeat(30)}/providers`],
+    ];
+    for (const [requestId, url] of urls) await app.inject({ method: 'GET', url, headers: { 'x-request-id': requestId } });
+    for (const [requestId] of urls) await log.waitFor((l) => l.request_id === requestId && l.msg === 'request completed');
+    for (const leaked of [token, 'plainsecret123', `bk_${'k'.repeat(30)}`, `bk_${'z'.repeat(30)}`]) expect(log.raw).not.toContain(leaked);
+    const line = log.lines.find((l) => l.request_id === 'as-access-token');
+    expect(line?.url).toBe(`/api/v1/providers/${id}/calendar.ics?access_token=%5BRedacted%5D`);
+  });
 });
 
 describe('LOG_LEVEL', () => {
@@ -170,6 +194,17 @@ describe('logging helpers', () => {
     expect(loggableUrl('/a?b=1&token=s3cret&key=k')).toBe('/a?b=1&token=%5BRedacted%5D&key=%5BRedacted%5D');
     expect(loggableUrl('/a?b=1')).toBe('/a?b=1');
     expect(loggableUrl('/a')).toBe('/a');
+  });
+
+  it('redacts parameters whose name looks like a secret, and values and path segments shaped like bk_, cal_ or whsec_ secrets', () => {
+    for (const name of ['calendar_token', 'access_token', 'API_KEY', 'apikey', 'client_secret', 'password', 'session_id', 'signature']) {
+      expect(loggableUrl(`/a?${name}=abc&date=2027-01-01`)).toBe(`/a?${name}=%5BRedacted%5D&date=2027-01-01`);
+    }
+    expect(loggableUrl('/a?q=cal_0123456789abcdef')).toBe('/a?q=%5BRedacted%5D');
+    expect(loggableUrl('/a?q=%62k_0123456789abcdef')).toBe('/a?q=%5BRedacted%5D');
+    expect(loggableUrl('/a?whsec_0123456789abcdef')).toBe('/a?%5BRedacted%5D=%5BRedacted%5D');
+    expect(loggableUrl('/api/v1/bk_0123456789abcdef/x?limit=5')).toBe('/api/v1/[Redacted]/x?limit=5');
+    expect(loggableUrl('/api/v1/bookings?status=cancelled&limit=5')).toBe('/api/v1/bookings?status=cancelled&limit=5');
   });
 
   it('uses pino-pretty only when asked (NODE_ENV=development), JSON otherwise', () => {

@@ -15,6 +15,7 @@ export interface AppConfig {
   BOOTSTRAP_ADMIN_KEY?: string;
   WEBHOOK_ALLOW_PRIVATE_URLS: boolean;
   IDEMPOTENCY_TTL_HOURS: number;
+  REQUEST_TIMEOUT_MS: number;
 }
 
 export const CONFIG_SCHEMA = {
@@ -37,6 +38,7 @@ export const CONFIG_SCHEMA = {
     BOOTSTRAP_ADMIN_KEY: { type: 'string', minLength: 16, maxLength: 256 },
     WEBHOOK_ALLOW_PRIVATE_URLS: { type: 'boolean', default: false },
     IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 24, maximum: 8760, default: 24 },
+    REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
   },
 } as const;
 

@@ -1,15 +1,24 @@
+import { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Ajv, { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fastJsonStringify from 'fast-json-stringify';
-import Fastify, { FastifyContextConfig, FastifyInstance, FastifyServerOptions } from 'fastify';
+import Fastify, { FastifyContextConfig, FastifyInstance, FastifyRequest, FastifyServerOptions, onRequestHookHandler } from 'fastify';
 import { Type } from 'typebox';
 import { UseCases } from '../../application/use-cases';
 import { ValidationError } from '../../domain/errors';
 import { TimeZones } from '../../domain/time-zones';
-import { errorHandler, RETRY_AFTER_UNAVAILABLE_SECONDS } from './errors';
+import {
+  clientErrorHandler,
+  errorHandler,
+  fieldName,
+  frameworkErrorHandler,
+  HttpError,
+  MAX_PARAM_LENGTH,
+  RETRY_AFTER_UNAVAILABLE_SECONDS,
+} from './errors';
 import { requestIdOptions, requestLogging } from './logging';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import './request-context';
@@ -27,6 +36,7 @@ import { webhookRoutes } from './routes/webhooks';
 import { registerSecurity, registerSecurityHeaders, SecurityOptions } from './security';
 
 export const BODY_LIMIT = 102_400;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface HttpAppOptions {
   useCases: UseCases;
@@ -43,6 +53,8 @@ export interface HttpAppOptions {
   outboxStats?: () => Promise<OutboxStats>;
   /** Database pool figures for /metrics. */
   poolStats?: () => PoolStats;
+  /** A request whose headers and body have not fully arrived by then is cut off (default 30000). */
+  requestTimeoutMs?: number;
 }
 
 function makeAjv(coerce: boolean) {
@@ -76,13 +88,108 @@ function checkBodyShape(body: unknown, config: FastifyContextConfig): void {
   }
 }
 
+// A NUL is refused by PostgreSQL and kept by SQLite; an unpaired surrogate cannot be stored as UTF-8 and comes back as U+FFFD.
+const SUSPECT_TEXT = /[\u0000\ud800-\udfff]/;
+const UNSAFE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** What is wrong with the text, if anything: a NUL or an unpaired surrogate. */
+function unsafeText(text: string): 'nul' | 'surrogate' | undefined {
+  if (!SUSPECT_TEXT.test(text)) return undefined;
+  const bad = UNSAFE_TEXT.exec(text);
+  return bad === null ? undefined : bad[0] === '\u0000' ? 'nul' : 'surrogate';
+}
+
+/** Throws a 400 naming the first string in `value` (a value or a field name) with a NUL or an unpaired surrogate. */
+function checkText(value: unknown, part: string): void {
+  // An explicit stack, not recursion: a 100 KB body can nest tens of thousands of levels deep. Paths are built only
+  // for the answer.
+  interface Frame {
+    value: unknown;
+    parent: Frame | null;
+    key: string;
+  }
+  const pathOf = (frame: Frame | null): string => {
+    const keys: string[] = [];
+    for (let f = frame; f?.parent; f = f.parent) keys.push(f.key);
+    return fieldName(keys.reverse().join('.') || part);
+  };
+  const stack: Frame[] = [{ value, parent: null, key: '' }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const v = frame.value;
+    if (typeof v === 'string') {
+      const problem = unsafeText(v);
+      if (problem === undefined) continue;
+      const field = pathOf(frame);
+      const what = problem === 'nul' ? 'must not contain NUL characters' : 'must be valid Unicode text (it contains an unpaired surrogate)';
+      throw new ValidationError(`${field} ${what}`, { field });
+    }
+    if (v === null || typeof v !== 'object') continue;
+    const keys = Array.isArray(v) ? null : Object.keys(v);
+    if (keys?.some((key) => unsafeText(key) !== undefined)) {
+      const field = pathOf(frame);
+      throw new ValidationError(`A field name in ${field} contains a NUL character or an unpaired surrogate`, { field });
+    }
+    // Pushed last to first, so the first offending value in document order is the one named.
+    for (let i = (keys ?? (v as unknown[])).length - 1; i >= 0; i--) {
+      const key = keys ? keys[i] : String(i);
+      const item = (v as Record<string, unknown>)[key];
+      if (typeof item === 'string' || (item !== null && typeof item === 'object')) stack.push({ value: item, parent: frame, key });
+    }
+  }
+}
+
+/** Every text the client sent (JSON body, query string, path parameters) is storable. */
+function checkRequestText(request: FastifyRequest): void {
+  checkText(request.params, 'path');
+  checkText(request.query, 'query');
+  checkText(request.body, 'body');
+}
+
+// Response fields that hold a secret: an answer that may carry one must never be kept by a cache.
+const SECRET_FIELDS = new Set(['key', 'secret', 'calendar_token', 'manage_token', 'token']);
+
+/** The schema (a response's) can hold one of SECRET_FIELDS at any depth. */
+function carriesSecret(schema: unknown, depth = 0): boolean {
+  if (schema === null || typeof schema !== 'object' || depth > 10) return false;
+  const s = schema as Record<string, unknown>;
+  const properties = (s.properties ?? {}) as Record<string, unknown>;
+  if (Object.keys(properties).some((name) => SECRET_FIELDS.has(name))) return true;
+  const children = [...Object.values(properties), s.items, s.additionalProperties, ...[s.anyOf, s.oneOf, s.allOf].flat()];
+  return children.some((child) => carriesSecret(child, depth + 1));
+}
+
+const noStore: onRequestHookHandler = (_request, reply, done) => {
+  reply.header('cache-control', 'no-store');
+  done();
+};
+
+/** How often Node looks for requests past their deadline: a tenth of it, between 50 ms and a second. */
+function deadlineCheckInterval(timeoutMs: number): number {
+  return Math.min(1000, Math.max(50, Math.floor(timeoutMs / 10)));
+}
+
 /** Builds the Fastify app without listening, so tests can `inject` and `main` can `listen`. */
 export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance> {
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
     ...requestIdOptions(),
-    return503OnClosing: true,
+    // Fastify's default (0) turns Node's request deadline off: a body sent a byte at a time held its socket for ever.
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout: Math.min(60_000, requestTimeout),
+      connectionsCheckingInterval: deadlineCheckInterval(requestTimeout),
+    },
+    clientErrorHandler: clientErrorHandler(requestTimeout),
+    frameworkErrors: frameworkErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Answered below in the error shape instead (UNAVAILABLE with Retry-After).
+    return503OnClosing: false,
+    // The error handler words validation failures itself; Fastify's default would join every issue into one message.
+    schemaErrorFormatter: (_errors, dataVar) => new Error(`${dataVar} is invalid`),
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -130,12 +237,45 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   });
   await app.register(requestLogging);
 
+  let closing = false;
+  let drainTimer: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    // A closing Node server stops enforcing request deadlines: requests in flight get until theirs, then every
+    // connection still open is ended, so a client sending slowly cannot hold the shutdown.
+    drainTimer = setTimeout(() => app.server.closeAllConnections(), requestTimeout);
+    drainTimer.unref();
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearTimeout(drainTimer);
+    done();
+  });
+  // Decided as a request arrives, whatever hooks it then awaits. The first request of a connection opened before the
+  // close began was on its way already (its bytes may simply not have been read yet): it is served too.
+  const arrivedWhileClosing = new WeakSet<FastifyRequest>();
+  const openedBeforeClose = new WeakSet<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    if (!closing) openedBeforeClose.add(socket);
+  });
+  app.addHook('onRequest', (request, _reply, done) => {
+    const first = openedBeforeClose.delete(request.raw.socket);
+    if (closing && !first) arrivedWhileClosing.add(request);
+    done();
+  });
+  app.addHook('onRoute', (route) => {
+    const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
+    if (!Object.entries(responses).some(([status, schema]) => status.startsWith('2') && carriesSecret(schema))) return;
+    route.onRequest = [...(Array.isArray(route.onRequest) ? route.onRequest : route.onRequest ? [route.onRequest] : []), noStore];
+  });
+
   app.decorateRequest('actor', null as never);
   await registerSecurity(app, options.security);
 
   app.addHook('preValidation', (request, _reply, done) => {
     try {
       checkBodyShape(request.body as unknown, request.routeOptions.config);
+      checkRequestText(request);
     } catch (error) {
       return done(error as Error);
     }
@@ -149,7 +289,8 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
         title: 'Booking service',
         version: options.version ?? '0.1.0',
         description:
-          'Book providers (people, rooms, machines) in time slots. Times are judged in the provider’s IANA time zone; no double booking, ever. Every error has the shape {"error", "code", "details"?}.',
+          'Book providers (people, rooms, machines) in time slots. Times are judged in the provider’s IANA time zone; no double booking, ever. Every error has the shape {"error", "code", "details"?}. ' +
+          'Refusals at the connection level use VALIDATION_ERROR too: 408 (headers and body did not arrive within the request timeout, 30 s by default), 414 (a path segment over 100 characters), 431 (headers over 16 KB); a request arriving while the server shuts down is 503 UNAVAILABLE with Retry-After.',
       },
       servers: [{ url: '/' }],
       tags: [
@@ -185,6 +326,15 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
   });
   await registerSecurityHeaders(app);
+  // After the security headers, which every answer carries, these ones included.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (arrivedWhileClosing.has(request)) {
+      return done(new HttpError(503, 'UNAVAILABLE', 'The service is shutting down; retry the request', undefined, { 'retry-after': String(RETRY_AFTER_UNAVAILABLE_SECONDS) }));
+    }
+    // An unknown route is answered before its body is read (the not-found handler would wait for the body).
+    if (request.is404) return done(new HttpError(404, 'NOT_FOUND', 'Route not found'));
+    done();
+  });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(manageRoutes, { useCases: options.useCases, zones: options.zones });

@@ -23,30 +23,57 @@ export const REDACTED_PATHS = [
   '*.token',
   'calendar_token',
   '*.calendar_token',
+  'manage_token',
+  '*.manage_token',
+  'access_token',
+  '*.access_token',
   'password',
   '*.password',
 ];
 
-const SECRET_QUERY_PARAMS = new Set(['token', 'key', 'api_key', 'secret']);
+/** Query parameter names that may carry a secret, whatever a client calls it (`calendar_token`, `access_token`, `apikey`...). */
+const SECRET_PARAM_NAME = /token|secret|key|passw|pwd|auth|sig|session|credential|cookie|jwt|bearer/i;
+/** Values shaped like this service's own secrets: API keys (`bk_`), calendar tokens (`cal_`), webhook secrets (`whsec_`). */
+const SECRET_VALUE = /(?:^|[^A-Za-z0-9])(?:bk|cal|whsec)_[A-Za-z0-9_-]{6,}/i;
+const REDACTED = '[Redacted]';
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
 
 /** The caller's X-Request-Id when it is safe to echo and log (1..128 of [A-Za-z0-9._-]), else a new UUID. */
 export function requestIdFrom(header: string | string[] | undefined): string {
   return typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
-/** The URL as logged: secret query parameters (the calendar feed's `token`) are replaced. */
+/**
+ * The URL as logged: the value of every query parameter whose name looks like a secret's, and every path segment or
+ * value that looks like one of this service's secrets, is replaced.
+ */
 export function loggableUrl(url: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = q < 0 ? url : url.slice(0, q);
+  const safePath = SECRET_VALUE.test(decoded(path))
+    ? path
+        .split('/')
+        .map((segment) => (SECRET_VALUE.test(decoded(segment)) ? REDACTED : segment))
+        .join('/')
+    : path;
+  if (q < 0) return safePath;
   const params = new URLSearchParams(url.slice(q + 1));
   let changed = false;
-  for (const name of [...params.keys()]) {
-    if (SECRET_QUERY_PARAMS.has(name.toLowerCase())) {
-      params.set(name, '[Redacted]');
-      changed = true;
-    }
+  const safe = new URLSearchParams();
+  for (const [name, value] of params) {
+    const secretName = SECRET_VALUE.test(name);
+    const secretValue = secretName || SECRET_PARAM_NAME.test(name) || SECRET_VALUE.test(value);
+    changed ||= secretValue;
+    safe.append(secretName ? REDACTED : name, secretValue ? REDACTED : value);
   }
-  return changed ? `${url.slice(0, q)}?${params.toString()}` : url;
+  return changed ? `${safePath}?${safe.toString()}` : `${safePath}${url.slice(q)}`;
 }
 
 /**

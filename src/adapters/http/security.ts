@@ -1,4 +1,5 @@
-import fastifyRateLimit from '@fastify/rate-limit';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import fastifyRateLimit, { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type Redis from 'ioredis';
@@ -10,6 +11,8 @@ import './request-context';
 export interface SecurityOptions {
   /** Resolves a presented API key secret to its caller; throws UnauthenticatedError. */
   authenticate(secret: string | undefined): Promise<Actor>;
+  /** The calendar token of a provider, or null when there is no such provider (a feed's own rate-limit bucket). */
+  calendarTokenOf?(providerId: number): Promise<string | null>;
   rateLimit: {
     max: number;
     windowMs: number;
@@ -27,6 +30,54 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
+const CALENDAR_FEED_ROUTE = '/api/v1/providers/:id/calendar.ics';
+
+type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
+// The plugin's own stores, which its typings do not export.
+const LocalStore = require('@fastify/rate-limit/store/LocalStore') as new (continueExceeding: boolean, exponentialBackoff: boolean) => FastifyRateLimitStore;
+const RedisStore = require('@fastify/rate-limit/store/RedisStore') as new (
+  continueExceeding: boolean,
+  exponentialBackoff: boolean,
+  redis: Redis,
+  namespace: string,
+) => FastifyRateLimitStore;
+
+/**
+ * Counters in Redis while it answers, in this process while it does not: an unreachable Redis must not lift the
+ * limit altogether. Commands fail at once while Redis is disconnected (no offline queue).
+ */
+function redisWithLocalFallback(redis: Redis, namespace: string, onFallback: (error: Error) => void): FastifyRateLimitStoreCtor {
+  return class RedisWithLocalFallback implements FastifyRateLimitStore {
+    private readonly local: FastifyRateLimitStore;
+    private readonly remote: FastifyRateLimitStore;
+    // Plain fixed windows, as the plugin's defaults (neither continueExceeding nor exponentialBackoff is used).
+    constructor() {
+      this.local = new LocalStore(false, false);
+      this.remote = new RedisStore(false, false, redis, namespace);
+    }
+    incr(key: string, callback: StoreCallback, timeWindow: number, max: number): void {
+      if (redis.status !== 'ready') return this.local.incr(key, callback, timeWindow, max);
+      this.remote.incr(
+        key,
+        (error, result) => {
+          if (!error) return callback(null, result);
+          onFallback(error);
+          this.local.incr(key, callback, timeWindow, max);
+        },
+        timeWindow,
+        max,
+      );
+    }
+    child(): FastifyRateLimitStore {
+      return this;
+    }
+  };
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 /** Routes of the API proper: everything under /api/. Operations endpoints and unknown routes are left alone. */
 function isApiRoute(request: FastifyRequest): boolean {
@@ -56,26 +107,61 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
   });
 
   const redis = options.rateLimit.redisUrl
-    ? new (require('ioredis') as typeof import('ioredis')).default(options.rateLimit.redisUrl, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: false })
+    ? new (require('ioredis') as typeof import('ioredis')).default(options.rateLimit.redisUrl, {
+        maxRetriesPerRequest: 1,
+        connectTimeout: 2000,
+        commandTimeout: 1000,
+        enableOfflineQueue: false,
+        lazyConnect: false,
+      })
     : undefined;
-  if (redis) app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  let store: FastifyRateLimitStoreCtor | undefined;
+  if (redis) {
+    let degraded = false;
+    const fallBack = (error: Error) => {
+      if (degraded) return;
+      degraded = true;
+      app.log.warn({ err: error }, 'Redis does not answer: rate limits count in this instance until it does');
+    };
+    redis.on('error', fallBack);
+    redis.on('ready', () => {
+      if (degraded) app.log.info('Redis answers again: rate limits are shared again');
+      degraded = false;
+    });
+    store = redisWithLocalFallback(redis, options.rateLimit.namespace ?? 'booking-rl:', fallBack);
+    app.addHook('onClose', async () => void (await redis.quit().catch(() => redis.disconnect())));
+  }
 
   await app.register(fastifyRateLimit, {
     global: true,
     max: options.rateLimit.max,
     timeWindow: options.rateLimit.windowMs,
-    redis,
-    nameSpace: options.rateLimit.namespace ?? 'booking-rl:',
-    // With Redis unreachable, serve rather than refuse: availability over strict limits.
-    skipOnError: true,
+    store,
     enableDraftSpec: true,
     allowList: (request) => !isApiRoute(request),
-    keyGenerator: (request) => (request.actor ? `key:${request.actor.keyId}` : `ip:${request.ip}`),
+    keyGenerator: async (request) => {
+      if (request.actor) return `key:${request.actor.keyId}`;
+      const feed = await feedBucket(request, options);
+      return feed ?? `ip:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) =>
       new HttpError(429, 'RATE_LIMITED', `Rate limit of ${context.max} requests per ${context.after} exceeded; retry later`),
   });
 
   app.addHook('preParsing', (request, _reply, payload, done) => done(refusalOf(request), payload));
+}
+
+/**
+ * A calendar app that presents its feed's valid `?token=` counts against that feed's own budget, not its address's:
+ * junk from the same address (a shared NAT, a proxy) cannot lock subscribers out. Anything else is undefined.
+ */
+async function feedBucket(request: FastifyRequest, options: SecurityOptions): Promise<string | undefined> {
+  if (request.routeOptions.url !== CALENDAR_FEED_ROUTE || !options.calendarTokenOf) return undefined;
+  const token = (request.query as Record<string, unknown>).token;
+  const providerId = Number((request.params as Record<string, unknown>).id);
+  if (typeof token !== 'string' || token === '' || !Number.isSafeInteger(providerId) || providerId < 1) return undefined;
+  const expected = await options.calendarTokenOf(providerId);
+  return expected !== null && sameSecret(token, expected) ? `feed:${providerId}` : undefined;
 }
 
 /** Why a request to the API may not go on (401 or 403), decided before its body is read; undefined when it may. */

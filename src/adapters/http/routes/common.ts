@@ -1,7 +1,7 @@
 import { ErrorBody } from '../schemas';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'VALIDATION_ERROR: missing or malformed fields, unknown fields, bad query or cursor',
+  400: 'VALIDATION_ERROR: missing or malformed fields, unknown fields, bad query or cursor, a NUL character or an unpaired surrogate in any text. details.errors lists at most 10 issues; details.more_errors counts the rest',
   401: 'UNAUTHENTICATED: missing, unknown, expired or revoked API key',
   403: 'FORBIDDEN: the key’s role may not do this',
   404: 'Not found (PROVIDER_NOT_FOUND, BOOKING_NOT_FOUND or NOT_FOUND)',
