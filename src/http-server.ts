@@ -47,6 +47,7 @@ export async function createHttpApp(
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     security: {
       authenticate: (secret) => service.useCases.authenticate.execute({ secret }),
+      identifyCustomer: (bookingId, token) => service.useCases.identifyCustomer.execute({ bookingId, token }),
       // Only sorts a feed request into its rate-limit bucket; the feed itself checks the token again.
       calendarTokenOf: (id) =>
         service.useCases.getProvider.execute({ actor: SYSTEM_ACTOR, id }).then(

@@ -17,6 +17,8 @@ declare module 'fastify' {
     forbiddenFields?: Record<string, string>;
     /** Served without an API key (documented in OpenAPI as public). */
     public?: boolean;
+    /** A booking's customer may call it with `?token=<manage token>` instead of an API key (the route's `:id` is the booking). */
+    customerToken?: boolean;
     /** Only admin keys may call it (403 for clients, checked before the body is read). */
     adminOnly?: boolean;
   }

@@ -27,6 +27,19 @@ export const ErrorBody = Type.Object(
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
+/** A booking's customer calls with its manage token instead of an API key (`Authorization` decides when both are sent). */
+export const ManageTokenQuery = Type.Object(
+  {
+    token: Type.Optional(
+      Type.String({
+        maxLength: 256,
+        description: 'The booking’s manage_token: the caller is then its customer. A wrong token is 404; an empty one counts as none.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 // Providers
 
 export const ProviderBody = Type.Object(

@@ -4,13 +4,18 @@ import { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type Redis from 'ioredis';
 import { Actor } from '../../domain/actor';
-import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import { BookingNotFoundError, ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import { HttpError } from './errors';
 import './request-context';
 
 export interface SecurityOptions {
   /** Resolves a presented API key secret to its caller; throws UnauthenticatedError. */
   authenticate(secret: string | undefined): Promise<Actor>;
+  /**
+   * The customer of a booking, proved by its manage token (routes configured `customerToken`); throws
+   * BookingNotFoundError for any other token.
+   */
+  identifyCustomer?(bookingId: number, token: string): Promise<Actor>;
   /** The calendar token of a provider, or null when there is no such provider (a feed's own rate-limit bucket). */
   calendarTokenOf?(providerId: number): Promise<string | null>;
   rateLimit: {
@@ -25,12 +30,14 @@ export interface SecurityOptions {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    authFailure?: UnauthenticatedError;
+    /** Why the credentials presented open nothing: a bad API key (401) or a manage token that is not the booking's (404). */
+    authFailure?: UnauthenticatedError | BookingNotFoundError;
   }
 }
 
 const BEARER = /^Bearer[ \t]+([^\s]+)[ \t]*$/i;
 const CALENDAR_FEED_ROUTE = '/api/v1/providers/:id/calendar.ics';
+const MANAGE_PAGE_ROUTE = '/manage/:id';
 
 type StoreCallback = Parameters<FastifyRateLimitStore['incr']>[1];
 // The plugin's own stores, which its typings do not export.
@@ -96,6 +103,11 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
   app.addHook('onRequest', async (request) => {
     if (!isApiRoute(request)) return;
     const header = request.headers.authorization;
+    // `Authorization` decides when it is sent; without it, a booking's customer may present its manage token.
+    if (header === undefined && request.routeOptions.config.customerToken && options.identifyCustomer) {
+      const token = (request.query as Record<string, unknown>).token;
+      if (typeof token === 'string' && token !== '') return identifyCustomer(request, token, options.identifyCustomer);
+    }
     if (header === undefined && request.routeOptions.config.public) return;
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     try {
@@ -138,9 +150,11 @@ export async function registerSecurity(app: FastifyInstance, options: SecurityOp
     timeWindow: options.rateLimit.windowMs,
     store,
     enableDraftSpec: true,
-    allowList: (request) => !isApiRoute(request),
+    // The API, and the customer's page (it checks a manage token); operations endpoints and static assets are free.
+    allowList: (request) => !isApiRoute(request) && request.routeOptions.url !== MANAGE_PAGE_ROUTE,
     keyGenerator: async (request) => {
-      if (request.actor) return `key:${request.actor.keyId}`;
+      // A customer has no key: it counts against its address, as does every attempt with a wrong token.
+      if (request.actor && request.actor.role !== 'customer') return `key:${request.actor.keyId}`;
       const feed = await feedBucket(request, options);
       return feed ?? `ip:${request.ip}`;
     },
@@ -162,6 +176,19 @@ async function feedBucket(request: FastifyRequest, options: SecurityOptions): Pr
   if (typeof token !== 'string' || token === '' || !Number.isSafeInteger(providerId) || providerId < 1) return undefined;
   const expected = await options.calendarTokenOf(providerId);
   return expected !== null && sameSecret(token, expected) ? `feed:${providerId}` : undefined;
+}
+
+async function identifyCustomer(request: FastifyRequest, token: string, identify: NonNullable<SecurityOptions['identifyCustomer']>): Promise<void> {
+  const id = (request.params as Record<string, unknown>).id;
+  const bookingId = typeof id === 'string' && /^[1-9][0-9]{0,14}$/.test(id) ? Number(id) : undefined;
+  try {
+    // A token opens one booking; with an id that names none, it opens nothing.
+    if (bookingId === undefined) throw new BookingNotFoundError();
+    request.actor = await identify(bookingId, token);
+  } catch (error) {
+    if (!(error instanceof BookingNotFoundError)) throw error;
+    request.authFailure = error;
+  }
 }
 
 /** Why a request to the API may not go on (401 or 403), decided before its body is read; undefined when it may. */

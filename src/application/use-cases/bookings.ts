@@ -223,6 +223,8 @@ export function sameSecret(given: string, expected: string): boolean {
   return diff === 0;
 }
 
+const FIELD_NAMES = { durationMinutes: 'duration_minutes', customerName: 'customer_name', customerEmail: 'customer_email', notes: 'notes' } as const;
+
 export class IdentifyCustomer {
   constructor(
     private readonly store: Repositories,
@@ -329,8 +331,9 @@ export class UpdateBooking {
     const newStart = changes.time !== undefined ? parseRequestTime(changes.time) : undefined;
     if (changes.durationMinutes !== undefined) assertDuration(changes.durationMinutes);
     const customer = validateCustomerFields(changes);
-    if (actor.role === 'customer' && (changes.durationMinutes !== undefined || Object.keys(customer).length > 0)) {
-      throw new ValidationError('A customer may change only the date and time', { field: 'body' });
+    if (actor.role === 'customer') {
+      const refused = (['durationMinutes', 'customerName', 'customerEmail', 'notes'] as const).find((f) => changes[f] !== undefined);
+      if (refused) throw new ValidationError('A customer may change only the date and time', { field: FIELD_NAMES[refused] });
     }
     const placer = new Placer(this.zones, actor);
     return this.uow.run(async (repos) => {

@@ -16,6 +16,7 @@ import {
   EventQuery,
   HistoryBody,
   IdParams,
+  ManageTokenQuery,
   UpdateBookingBody,
 } from '../schemas';
 import { errorResponses, WRITE_ERRORS } from './common';
@@ -146,9 +147,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
   app.get(
     '/bookings/:id',
     {
+      config: { customerToken: true },
       schema: {
         tags: ['bookings'],
         summary: 'Get a booking (cancelled ones too); its version is the ETag',
+        querystring: ManageTokenQuery,
         params: IdParams,
         response: { 200: BookingBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses(400, 404) },
       },
@@ -167,12 +170,14 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     '/bookings/:id',
     {
       config: {
+        customerToken: true,
         bodyRequired: true,
         forbiddenFields: { provider_id: 'provider_id cannot be changed; cancel this booking and book the other provider' },
       },
       schema: {
         tags: ['bookings'],
         summary: 'Reschedule or edit a booking in one transaction',
+        querystring: ManageTokenQuery,
         description:
           'A change of date, time or duration obeys the same 422 and 409 rules as a new booking (moving within its own span works). `null` clears an optional field. A PATCH that changes nothing answers 200 and records nothing.',
         params: IdParams,
@@ -204,9 +209,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
   app.delete(
     '/bookings/:id',
     {
+      config: { customerToken: true },
       schema: {
         tags: ['bookings'],
         summary: 'Cancel a booking: its span is free at once; it stays readable. Cancelling again is 204 too.',
+        querystring: ManageTokenQuery,
         params: IdParams,
         response: { 204: Type.Null({ description: 'Cancelled' }), ...errorResponses(400, 404) },
       },
