@@ -1,31 +1,22 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Page } from 'playwright-core';
 import { RunningServer, startServer } from '../../src/http-server';
 import { freshSqliteUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
 import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
+import { Browser, HAVE_CHROMIUM, HOST_NAME, launchChromium, SCREENSHOT_DIR, skipReason } from './chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SKIP_REASON = `${CHROMIUM} is absent, so Swagger UI was not tried in a browser (CI installs the Debian "chromium" package; run .ci/run or apt-get install chromium)`;
-const SCREENSHOT_DIR = join(__dirname, '..', '..', 'test-output');
-/**
- * The browser reaches the server by a host name that is not loopback, over plain HTTP, as it would a container on
- * another machine: browsers treat loopback as secure and would hide a policy that forces HTTPS.
- */
-const HOST_NAME = 'booking.example.test';
+const SKIP_REASON = skipReason('Swagger UI');
 
 if (!HAVE_CHROMIUM) console.warn(`SKIPPED test/browser/docs.test.ts: ${SKIP_REASON}`);
 
 (HAVE_CHROMIUM ? describe : describe.skip)('Swagger UI at /docs in Chromium', () => {
   let server: RunningServer;
-  let context: BrowserContext;
+  let browser: Browser;
   let page: Page;
-  let profile: string;
+  let problems: string[];
   let docsUrl: string;
-  const problems: string[] = [];
 
   beforeAll(async () => {
     const config = await testConfig({ DATABASE_URL: freshSqliteUrl(), HOST: '127.0.0.1', PORT: String(await freePort()) });
@@ -37,36 +28,14 @@ if (!HAVE_CHROMIUM) console.warn(`SKIPPED test/browser/docs.test.ts: ${SKIP_REAS
     });
     expect(res.status).toBe(201);
 
-    profile = mkdtempSync(join(tmpdir(), 'booking-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 1600 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--host-resolver-rules=MAP ${HOST_NAME} 127.0.0.1`,
-      ],
-    });
+    browser = await launchChromium({ width: 1280, height: 1600 });
+    ({ page, problems } = browser);
     docsUrl = `http://${HOST_NAME}:${new URL(server.url).port}/docs`;
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()} ${request.failure()?.errorText ?? ''}`));
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   it('lists the operations, authorizes with an API key, and executes GET /api/v1/providers with a 200', async () => {

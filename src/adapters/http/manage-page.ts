@@ -33,6 +33,7 @@ function page(title: string, body: string, data: Record<string, string> = {}): s
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${escape(title)}</title>`,
+    `<link rel="icon" href="${MANAGE_ASSETS}/icon.svg" type="image/svg+xml">`,
     `<link rel="stylesheet" href="${MANAGE_ASSETS}/manage.css">`,
     '</head>',
     `<body${attributes}>`,
@@ -141,8 +142,10 @@ export const MANAGE_SCRIPT = `'use strict';
       .then(function (res) {
         if (res.ok) {
           message.textContent = done;
-          window.location.reload();
-          return;
+          // The answer is read to its end before the page reloads, so nothing is left in flight.
+          return res.text().then(function () {
+            window.location.reload();
+          });
         }
         return res.json().then(function (err) {
           message.textContent = (err && err.error) || 'That did not work. Please try again.';
@@ -171,6 +174,10 @@ export const MANAGE_SCRIPT = `'use strict';
   }
 })();
 `;
+
+/** The page's icon (browsers ask for one): a calendar sheet. */
+export const MANAGE_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect x="1.5" y="2.5" width="13" height="12" rx="1.5" fill="#fff" stroke="#1d4ed8"/><path d="M1.5 6h13" stroke="#1d4ed8"/></svg>';
 
 /** The page's stylesheet: readable on a phone and on a desktop, and nothing more. */
 export const MANAGE_STYLES = `body { font-family: system-ui, sans-serif; margin: 0; padding: 1rem; line-height: 1.5; color: #1a1a1a; background: #fff; }

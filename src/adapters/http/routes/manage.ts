@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { UseCases } from '../../../application/use-cases';
 import { BookingNotFoundError } from '../../../domain/errors';
 import { TimeZones } from '../../../domain/time-zones';
-import { MANAGE_ASSETS, MANAGE_PAGE_HEADERS, MANAGE_SCRIPT, MANAGE_STYLES, managePage, notFoundPage } from '../manage-page';
+import { MANAGE_ASSETS, MANAGE_ICON, MANAGE_PAGE_HEADERS, MANAGE_SCRIPT, MANAGE_STYLES, managePage, notFoundPage } from '../manage-page';
 
 const PageParams = Type.Object({ id: Type.String({ maxLength: 20 }) }, { additionalProperties: false });
 const PageQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 256 })) });
@@ -35,6 +35,7 @@ export const manageRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones
   for (const [name, type, body] of [
     ['manage.js', 'text/javascript; charset=utf-8', MANAGE_SCRIPT],
     ['manage.css', 'text/css; charset=utf-8', MANAGE_STYLES],
+    ['icon.svg', 'image/svg+xml', MANAGE_ICON],
   ] as const) {
     app.get(`${MANAGE_ASSETS}/${name}`, { config: { public: true }, schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', type).header('cache-control', 'public, max-age=3600');
