@@ -27,6 +27,8 @@ interface Operation {
   path: string;
   params: Param[];
   body?: { schema: Schema; example?: Json };
+  /** Statuses the operation documents as an HTML page (the customer's page), not the contract's JSON error. */
+  htmlStatuses: string[];
 }
 
 interface Parts {
@@ -81,6 +83,9 @@ function operationsOf(doc: { paths: Record<string, Record<string, any>> }): Oper
         path,
         params: (op.parameters ?? []).map((p: any) => ({ name: p.name, in: p.in, required: !!p.required, schema: p.schema ?? {}, example: p.example })),
         body: json ? { schema: json.schema ?? {}, example: json.example } : undefined,
+        htmlStatuses: Object.entries((op.responses ?? {}) as Record<string, any>)
+          .filter(([, r]) => r.content?.['text/html'] !== undefined)
+          .map(([status]) => status),
       });
     }
   }
@@ -463,7 +468,12 @@ describe.each(DIALECTS)('schema-derived hostile requests to every route, over re
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status >= 500) throw new Error(`${res.status} on ${label}: ${res.text.slice(0, 300)}`);
 
-          if (res.status >= 400) {
+          if (res.status >= 400 && String(res.headers['content-type']).startsWith('text/html')) {
+            // A page for people: only where documented, and the same plain page whatever was sent.
+            expect({ label, status: res.status, html: op.htmlStatuses.includes(String(res.status)) }).toEqual({ label, status: res.status, html: true });
+            expect(res.text).toContain('<h1>Not found</h1>');
+            expect(res.text).not.toMatch(/\bat .+\.(js|ts):\d+|node_modules|SQLITE_|select |insert into|FST_ERR/i);
+          } else if (res.status >= 400) {
             let payload: Record<string, unknown>;
             try {
               payload = JSON.parse(res.text);

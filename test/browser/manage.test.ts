@@ -69,7 +69,8 @@ const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).t
     expect(await field('status')).toBe('Booked');
 
     // Nothing on the page is wider than the phone.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    // (A string, evaluated in the page: the test's own TypeScript knows no DOM.)
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'manage-page-phone.png'), fullPage: true });

@@ -1,5 +1,5 @@
 import { runInNewContext } from 'node:vm';
-import { isOverlapViolation, isUnavailable, isUniqueViolation } from '../../src/adapters/persistence/kysely-errors';
+import { isLaneViolation, isUnavailable, isUniqueViolation } from '../../src/adapters/persistence/kysely-errors';
 
 describe('driver error recognition', () => {
   // better-sqlite3 may hand out errors built in another realm (another module instance loaded its addon first).
@@ -8,16 +8,23 @@ describe('driver error recognition', () => {
   it('recognises an overlap refusal from either database, whatever realm built the error', () => {
     const sqlite = foreign('SLOT_UNAVAILABLE', 'SQLITE_CONSTRAINT_TRIGGER');
     expect(sqlite instanceof Error).toBe(false);
-    expect(isOverlapViolation(sqlite)).toBe(true);
-    expect(isOverlapViolation(Object.assign(new Error('conflicting key value violates exclusion constraint'), { code: '23P01' }))).toBe(true);
+    expect(isLaneViolation(sqlite)).toBe(true);
+    expect(isLaneViolation(Object.assign(new Error('conflicting key value violates exclusion constraint'), { code: '23P01' }))).toBe(true);
+  });
+
+  it('recognises a lane above the capacity from either database', () => {
+    expect(isLaneViolation(foreign('LANE_ABOVE_CAPACITY', 'SQLITE_CONSTRAINT_TRIGGER'))).toBe(true);
+    expect(isLaneViolation(Object.assign(new Error('lane 3 is above the capacity of provider 7'), { code: '23514' }))).toBe(true);
+    // Other check constraints are not lane rules.
+    expect(isLaneViolation(Object.assign(new Error('new row violates check constraint "bookings_duration"'), { code: '23514' }))).toBe(false);
   });
 
   it('does not take other failures for an overlap', () => {
-    expect(isOverlapViolation(foreign('UNIQUE constraint failed: providers.email_key', 'SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
-    expect(isOverlapViolation(new Error('SLOT_UNAVAILABLE mentioned in some unrelated failure'))).toBe(false);
-    expect(isOverlapViolation(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
-    expect(isOverlapViolation(null)).toBe(false);
-    expect(isOverlapViolation('SLOT_UNAVAILABLE')).toBe(false);
+    expect(isLaneViolation(foreign('UNIQUE constraint failed: providers.email_key', 'SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
+    expect(isLaneViolation(new Error('SLOT_UNAVAILABLE mentioned in some unrelated failure'))).toBe(false);
+    expect(isLaneViolation(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+    expect(isLaneViolation(null)).toBe(false);
+    expect(isLaneViolation('SLOT_UNAVAILABLE')).toBe(false);
   });
 
   it('recognises a unique violation from either database', () => {

@@ -274,8 +274,9 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
 
   app.addHook('preValidation', (request, _reply, done) => {
     try {
-      checkBodyShape(request.body as unknown, request.routeOptions.config);
+      // Text that cannot be stored is refused first, whatever else is wrong with the request.
       checkRequestText(request);
+      checkBodyShape(request.body as unknown, request.routeOptions.config);
     } catch (error) {
       return done(error as Error);
     }
@@ -304,11 +305,18 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
         { name: 'events' },
         { name: 'webhooks' },
         { name: 'api keys' },
+        { name: 'self-service' },
         { name: 'operations' },
       ],
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer bk_...`' },
+          manageToken: {
+            type: 'apiKey',
+            in: 'query',
+            name: 'token',
+            description: 'A booking’s manage_token, for its customer: opens that booking’s GET, PATCH (date, time) and DELETE, nothing else',
+          },
         },
       },
       security: [{ bearerAuth: [] }],
@@ -316,7 +324,10 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     transform: ({ schema, url, route }) => {
       // Public routes need no key: say so per operation.
       const open = route.config?.public === true || !url.startsWith('/api/');
-      return { schema: open ? { ...schema, security: [] } : schema, url } as never;
+      if (open) return { schema: { ...schema, security: [] }, url } as never;
+      // A booking's customer may call these with its manage token instead of a key.
+      if (route.config?.customerToken === true) return { schema: { ...schema, security: [{ bearerAuth: [] }, { manageToken: [] }] }, url } as never;
+      return { schema, url } as never;
     },
   });
   await app.register(fastifySwaggerUi, {

@@ -15,7 +15,7 @@ import { HoldExpiredError } from '../../domain/errors';
 import { Placement } from '../../domain/occupancy';
 import { Capabilities } from './database';
 import { PostgresBookingWrites, SqliteBookingWrites, BookingWrites } from './kysely-booking-writes';
-import { isOverlapViolation } from './kysely-errors';
+import { isLaneViolation } from './kysely-errors';
 import { PreparedQuery } from './prepared-query';
 import { BookingRow, Database } from './schema';
 
@@ -156,7 +156,7 @@ export class KyselyBookingRepository implements BookingRepository {
       if (id === null) throw new StaleDecisionError('a provider’s rules changed');
       return id;
     } catch (error) {
-      if (isOverlapViolation(error)) throw new StaleDecisionError('a lane was taken');
+      if (isLaneViolation(error)) throw new StaleDecisionError('a lane was taken');
       throw error;
     }
   }
@@ -166,7 +166,7 @@ export class KyselyBookingRepository implements BookingRepository {
       const written = await this.writes.update(booking, placements, event, viewTail(view), basis);
       if (!written) throw new StaleDecisionError('the booking or a provider’s rules changed');
     } catch (error) {
-      if (isOverlapViolation(error)) throw new StaleDecisionError('a lane was taken');
+      if (isLaneViolation(error)) throw new StaleDecisionError('a lane was taken');
       throw error;
     }
   }

@@ -9,10 +9,15 @@ function messageOf(error: unknown): string {
   return typeof error === 'object' && error !== null && 'message' in error ? String((error as { message: unknown }).message) : '';
 }
 
-/** The no-overlap rule fired: Postgres exclusion constraint, or the SQLite trigger. */
-export function isOverlapViolation(error: unknown): boolean {
+/**
+ * A lane rule fired: the lane is taken at that time (PostgreSQL's exclusion constraint, SQLite's trigger), or it is
+ * above the provider's capacity, lowered since the write was decided (the capacity trigger on either database).
+ */
+export function isLaneViolation(error: unknown): boolean {
   const code = codeOf(error);
-  return code === '23P01' || (code?.startsWith('SQLITE_CONSTRAINT') === true && messageOf(error).includes('SLOT_UNAVAILABLE'));
+  if (code === '23P01') return true;
+  if (code === '23514') return /above the capacity/.test(messageOf(error));
+  return code?.startsWith('SQLITE_CONSTRAINT') === true && /SLOT_UNAVAILABLE|LANE_ABOVE_CAPACITY/.test(messageOf(error));
 }
 
 export function isUniqueViolation(error: unknown): boolean {

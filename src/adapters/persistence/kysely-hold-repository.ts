@@ -7,7 +7,7 @@ import { Placement } from '../../domain/occupancy';
 import { Capabilities } from './database';
 import { moveLanes } from './kysely-agenda-repository';
 import { revisionsHold } from './kysely-booking-writes';
-import { isOverlapViolation } from './kysely-errors';
+import { isLaneViolation } from './kysely-errors';
 import { Database, HoldRow } from './schema';
 
 function toDomain(row: Selectable<HoldRow>): Hold {
@@ -89,7 +89,7 @@ export class KyselyHoldRepository implements HoldRepository {
     try {
       return this.locking || this.capabilities.dialect === 'sqlite' ? await write(this.db) : await this.db.transaction().execute(write);
     } catch (error) {
-      if (isOverlapViolation(error)) throw new StaleDecisionError('a lane was taken');
+      if (isLaneViolation(error)) throw new StaleDecisionError('a lane was taken');
       throw error;
     }
   }

@@ -3,10 +3,11 @@ import { Type } from 'typebox';
 import { UseCases } from '../../../application/use-cases';
 import { BookingNotFoundError } from '../../../domain/errors';
 import { TimeZones } from '../../../domain/time-zones';
+import { publicErrorResponses } from './common';
 import { MANAGE_ASSETS, MANAGE_ICON, MANAGE_PAGE_HEADERS, MANAGE_SCRIPT, MANAGE_STYLES, managePage, notFoundPage } from '../manage-page';
 
-const PageParams = Type.Object({ id: Type.String({ maxLength: 20 }) }, { additionalProperties: false });
-const PageQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 256 })) });
+const PageParams = Type.Object({ id: Type.String({ maxLength: 20, description: 'The booking id' }) }, { additionalProperties: false });
+const PageQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 256, description: 'The booking’s manage_token' })) });
 
 /** The customer's page behind the link in their emails: `/manage/{booking id}?token=<manage token>`. */
 export const manageRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones: TimeZones }> = async (app, { useCases, zones }) => {
@@ -14,7 +15,20 @@ export const manageRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones
     '/manage/:id',
     {
       config: { public: true },
-      schema: { hide: true, params: PageParams, querystring: PageQuery },
+      schema: {
+        tags: ['self-service'],
+        summary: "The customer's page for one booking (HTML): see it, cancel it, move it",
+        description:
+          'The link in the emails to a booking’s customer (with PUBLIC_URL set). Shows the booking in the customer’s terms (service or provider, local date and time, time zone), a button that cancels it, and the free start times of the next 14 days to move it to; both act through the bookings API with the same token. ' +
+          'A wrong token, a malformed address or an unknown booking all give the same plain 404 page. Served with a strict Content-Security-Policy, Referrer-Policy: no-referrer and Cache-Control: no-store. Counts against the caller’s address for rate limits.',
+        params: PageParams,
+        querystring: PageQuery,
+        response: {
+          ...publicErrorResponses(400, 429, 503),
+          200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+          404: { description: 'The plain “not found” page', content: { 'text/html': { schema: { type: 'string' } } } },
+        },
+      },
       // A malformed address opens nothing, like a wrong token: the same plain page.
       attachValidation: true,
     },
