@@ -47,6 +47,8 @@ export async function makeWebhook(t: TestApp, url: string, events: string[] = ['
 }
 
 export interface ReceivedWebhook {
+  /** The Host header. */
+  host: string;
   eventId: string;
   signature: string;
   body: string;
@@ -75,6 +77,7 @@ export class Receiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({
+          host: String(req.headers.host),
           eventId: String(req.headers['x-webhook-event-id']),
           signature: String(req.headers['x-webhook-signature']),
           body,
