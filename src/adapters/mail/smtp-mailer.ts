@@ -21,6 +21,20 @@ export const DEFAULT_SMTP_TIMEOUTS: Required<SmtpTimeouts> = {
   dnsTimeoutMs: 10_000,
 };
 
+/** An unquoted local part: dot-separated atoms of letters, digits, `!#$%&'*+/=?^_\`{|}~-` or any non-ASCII. */
+const DOT_ATOM = /^[\w!#$%&'*+/=?^`{|}~\u{80}-\u{10ffff}-]+(\.[\w!#$%&'*+/=?^`{|}~\u{80}-\u{10ffff}-]+)*$/u;
+
+/**
+ * The address as one mailbox: a local part with any other character (a comma, a quote, a space) is quoted, so no
+ * header reader or server can take it for a list of addresses or a display name.
+ */
+export function mailbox(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  if (DOT_ATOM.test(local) || /^"([^"\\]|\\.)*"$/.test(local)) return address;
+  return `"${local.replace(/[\\"]/g, '\\$&')}"${address.slice(at)}`;
+}
+
 /**
  * Sends booking notifications over SMTP (`SMTP_URL`, e.g. `smtp://user:pass@host:587`) with nodemailer. A server
  * that accepts the connection and then says nothing fails the send after the greeting timeout, not minutes later.
@@ -53,8 +67,8 @@ export class SmtpMailer implements Mailer {
     const message = composeBookingMail(mail);
     await this.transport.sendMail({
       from: this.from,
-      // One address, taken as it is: never parsed as a list of recipients or a display name.
-      to: { name: '', address: message.to },
+      // One mailbox, never parsed as a list of recipients or a display name.
+      to: { name: '', address: mailbox(message.to) },
       subject: message.subject,
       text: message.text,
       html: message.html,
