@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
+import { migrations } from '../../migrations';
 import { openDatabase } from '../../src/adapters/persistence/database';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 
@@ -14,11 +15,11 @@ describe.each(DIALECTS)('instances starting together on one new %s database', (d
     const env = { PATH: process.env.PATH ?? '', DATABASE_URL, LOG_LEVEL: 'silent' };
     const outputs = await Promise.all([1, 2, 3, 4].map(() => run(process.execPath, [CLI, 'migrate', 'up'], { env })));
     const applied = outputs.flatMap((o) => o.stdout.match(/applied \S+/g) ?? []);
-    expect(applied.sort()).toEqual(['applied 0001_initial', 'applied 0002_outbox']);
+    expect(applied.sort()).toEqual(Object.keys(migrations).map((name) => `applied ${name}`));
     const handle = openDatabase(DATABASE_URL);
     try {
       const rows = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(handle.db);
-      expect(rows.rows.map((r) => r.name)).toEqual(['0001_initial', '0002_outbox']);
+      expect(rows.rows.map((r) => r.name)).toEqual(Object.keys(migrations));
     } finally {
       await handle.close();
     }
