@@ -248,7 +248,9 @@ export class Dispatcher {
     await Promise.all(this.loops);
     this.loops = [];
     for (const lane of lanes) for (const job of lane.queue.splice(0)) job.done();
-    const started = lanes.flatMap((lane) => [...lane.inFlight]);
+    // Sends left behind by an earlier stop are not waited for again.
+    const unfinished = () => lanes.flatMap((lane) => [...lane.inFlight].filter((job) => !job.abandoned));
+    const started = unfinished();
     if (started.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = await Promise.race([
@@ -257,7 +259,7 @@ export class Dispatcher {
     ]);
     clearTimeout(timer);
     if (!gaveUp) return;
-    const left = lanes.flatMap((lane) => [...lane.inFlight]);
+    const left = unfinished();
     for (const job of left) {
       job.abandoned = true;
       job.done();

@@ -113,7 +113,7 @@ describe.each(DIALECTS)('a mail server that accepts and never answers, on %s', (
 
   it('a server process given SIGTERM exits within SHUTDOWN_TIMEOUT_MS while mail sends hang; the mail stays pending', async () => {
     const databaseUrl = await freshDatabaseUrl(dialect);
-    const server = await spawnServer(databaseUrl, { SMTP_URL: smtp.url, SHUTDOWN_TIMEOUT_MS: '3000' });
+    const server = await spawnServer(databaseUrl, { SMTP_URL: smtp.url, SHUTDOWN_TIMEOUT_MS: '3000', LOG_LEVEL: 'warn' });
     try {
       await waitUntilReady(server);
       const provider = await httpApi(server.url, 'POST', '/api/v1/providers', { name: 'Dr. Ada Byron', email: 'ada@example.com' });
