@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** The command line, and the start of every process it runs: `serve`, `migrate`, `keys`, `outbox`. */
+import closeWithGrace from 'close-with-grace';
 import { Command } from 'commander';
 import { AppConfig, CONFIG_SCHEMA, ConfigError, loadConfig } from './adapters/config/config';
 import { BookingService, createService } from './service';
 import { startServer } from './http-server';
 import { Role, SYSTEM_ACTOR } from './domain/actor';
 import { openDatabase } from './adapters/persistence/database';
+import { KyselyOutbox } from './adapters/persistence/kysely-outbox';
 import { migrateDown, migrateToLatest, migrationStatus } from './adapters/persistence/migrator';
 
 async function withDatabase<T>(work: (handle: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
@@ -33,7 +35,10 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-/** The server process: configuration from the environment, listen, and on SIGTERM or SIGINT a clean stop. */
+/**
+ * The server process: configuration from the environment, listen, and on SIGTERM or SIGINT (or an error nothing
+ * caught) a clean stop that ends within SHUTDOWN_TIMEOUT_MS: past it the process exits with code 1 regardless.
+ */
 export async function serve(): Promise<void> {
   let config: AppConfig;
   try {
@@ -46,17 +51,21 @@ export async function serve(): Promise<void> {
     console.error(`Start failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
-  server.app.log.info({ database: server.service.database.describe, url: server.url }, 'booking service ready');
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    await server.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  const log = server.app.log;
+  log.info({ database: server.service.database.describe, url: server.url }, 'booking service ready');
+  closeWithGrace(
+    {
+      delay: config.SHUTDOWN_TIMEOUT_MS,
+      logger: { error: (message: unknown) => log.error(message) },
+      onTimeout: (delay) => log.error({ shutdown_timeout_ms: delay }, 'shutdown deadline passed: exiting with work unfinished'),
+      onSecondSignal: (signal) => log.error({ signal }, 'second signal while shutting down: exiting at once'),
+    },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'uncaught error: shutting down');
+      else log.info({ signal, shutdown_timeout_ms: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down: finishing in-flight requests');
+      await server.close();
+    },
+  );
 }
 
 export function buildCli(): Command {
@@ -67,7 +76,7 @@ export function buildCli(): Command {
     .description('Start the HTTP API (configuration from the environment)')
     .addHelpText(
       'after',
-      `\nEnvironment: ${Object.keys(CONFIG_SCHEMA.properties).join(', ')}.\nMigrations run at start; SIGTERM finishes in-flight requests, then exits.`,
+      `\nEnvironment: ${Object.keys(CONFIG_SCHEMA.properties).join(', ')}.\nMigrations run at start; SIGTERM finishes in-flight requests and sends, then exits (within SHUTDOWN_TIMEOUT_MS).`,
     )
     .action(serve);
 
@@ -145,13 +154,19 @@ export function buildCli(): Command {
   const outbox = program.command('outbox').description('Webhook and email delivery (the transactional outbox)');
   outbox
     .command('status')
-    .description('Show the delivery backlog: pending (retries included), retrying, and failed for good')
+    .description('Show the delivery backlog: pending (retries included), retrying, failed for good, and discarded (not sent on purpose) by reason')
     .option('--json', 'print JSON instead of text')
     .action((opts: { json?: boolean }) =>
       withService(async (service) => {
         const stats = await service.outboxStats();
-        if (opts.json) console.log(JSON.stringify(stats));
-        else for (const [state, count] of Object.entries(stats)) console.log(`${state.padEnd(10)} ${count}`);
+        const discarded = await new KyselyOutbox(service.database.db, service.database.capabilities).discarded();
+        const total = discarded.reduce((sum, d) => sum + d.count, 0);
+        if (opts.json) {
+          console.log(JSON.stringify({ ...stats, discarded: total, discarded_by_reason: discarded }));
+          return;
+        }
+        for (const [state, count] of Object.entries({ ...stats, discarded: total })) console.log(`${state.padEnd(10)} ${count}`);
+        for (const d of discarded) console.log(`  ${String(d.count).padStart(6)}  ${d.channel.padEnd(7)}  ${d.reason}`);
       }).catch(fail),
     );
 

@@ -82,7 +82,10 @@ export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPri
   };
 }
 
-/** Builds the service and its HTTP adapter and listens; `close` finishes in-flight requests, then the pool. */
+/**
+ * Builds the service and its HTTP adapter and listens; `close` finishes in-flight requests while the dispatcher
+ * stops (within half of SHUTDOWN_TIMEOUT_MS), then closes the pool.
+ */
 export async function startServer(config: AppConfig, options: { clock?: Clock; logger?: boolean } = {}): Promise<RunningServer> {
   const service = await createService({
     databaseUrl: config.DATABASE_URL,
@@ -90,6 +93,11 @@ export async function startServer(config: AppConfig, options: { clock?: Clock; l
     idempotencyTtlHours: config.IDEMPOTENCY_TTL_HOURS,
     backgroundCheckpoints: true,
     ...outboxOptions(config),
+    dispatcher: {
+      // Half the shutdown deadline for sends in flight; the rest is for requests in flight and the pool.
+      stopTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2),
+      mailLimit: { perRecipient: config.MAIL_PER_RECIPIENT_PER_HOUR, windowMs: 3_600_000 },
+    },
   });
   let app: FastifyInstance;
   try {
@@ -120,7 +128,8 @@ export async function startServer(config: AppConfig, options: { clock?: Clock; l
     url: `http://${host}:${port}`,
     close: async () => {
       clearInterval(housekeeping);
-      await app.close();
+      // Delivery stops at once, beside the requests draining: sends in flight get their share of the deadline.
+      await Promise.all([app.close(), service.dispatcher.stop()]);
       await service.close();
     },
   };

@@ -7,7 +7,7 @@ import { BookingEvent } from './ports/booking-event-log';
 import { Clock } from './ports/clock';
 import { Logger } from './ports/logger';
 import { Mailer } from './ports/mailer';
-import { AttemptRecord, NewOutboxItem, Outbox, OutboxFanOut, OutboxItem } from './ports/outbox';
+import { AttemptRecord, NewOutboxItem, Outbox, OutboxChannel, OutboxFanOut, OutboxItem } from './ports/outbox';
 import { ProviderRepository } from './ports/provider-repository';
 import { WebhookRepository } from './ports/webhook-repository';
 import { WebhookSender } from './ports/webhook-sender';
@@ -15,16 +15,30 @@ import { WebhookSender } from './ports/webhook-sender';
 /** The event types that send email to the provider and the customer. */
 export const MAILED_EVENT_TYPES: readonly BookingEventType[] = ['booking.created', 'booking.rescheduled', 'booking.cancelled'];
 
+/** At most `perRecipient` emails to one customer address within any `windowMs`. */
+export interface MailLimit {
+  perRecipient: number;
+  windowMs: number;
+}
+
+export const DEFAULT_MAIL_LIMIT: MailLimit = { perRecipient: 10, windowMs: 3_600_000 };
+
 export interface DispatcherOptions {
   schedule?: DeliverySchedule;
-  /** Events fanned out, and items claimed, per step. */
+  /** Events fanned out per step, and the most items a channel holds claimed at once. */
   batchSize?: number;
-  /** How long a claim keeps other instances off an item; longer than any single send. */
+  /** How long a claim keeps other instances off an item; longer than `sendTimeoutMs`. */
   leaseMs?: number;
-  /** Pause between passes when started. */
+  /** Pause between looks for new events and due items when started. */
   pollIntervalMs?: number;
-  /** Sends in flight at once. */
+  /** Sends in flight at once, per channel: webhooks and email each have this many of their own. */
   concurrency?: number;
+  /** A send that has not settled by then is recorded as a failed attempt. */
+  sendTimeoutMs?: number;
+  /** How long `stop` waits for sends in flight before leaving them to their claims' expiry. */
+  stopTimeoutMs?: number;
+  /** Email to customers beyond this is not sent (recorded as discarded). */
+  mailLimit?: MailLimit;
   /** Uniform in [0, 1), for the retry jitter. */
   random?: () => number;
 }
@@ -32,6 +46,8 @@ export interface DispatcherOptions {
 export interface DispatchSummary {
   /** Outbox items created from new events. */
   enqueued: number;
+  /** Emails not enqueued for sending because their recipient reached the mail limit. */
+  discarded: number;
   attempted: number;
   delivered: number;
   /** Failed attempts that will be tried again. */
@@ -48,12 +64,52 @@ interface SendResult {
   final?: boolean;
 }
 
+/** A claimed item on its way through a lane. */
+interface Job {
+  item: OutboxItem;
+  /** When the claim runs out: the item must not be sent after `leaseEnds - sendTimeoutMs`. */
+  leaseEnds: number;
+  provider: Provider | undefined;
+  summary: DispatchSummary;
+  /** Set when `stop` gave up waiting: a late result is not recorded, the claim's expiry hands the item on. */
+  abandoned: boolean;
+  /** Settles the job: recorded, abandoned or dropped. */
+  done(): void;
+  /** While started: settles once the attempt is recorded (or abandoned). */
+  finished?: Promise<void>;
+}
+
 /**
- * Lets waiting I/O (incoming requests) run. With a synchronous driver (SQLite) a pass is otherwise one long chain
- * of resolved promises that holds the event loop for its whole length, and requests wait behind all of it.
+ * One channel's capacity: its own slots and its own claimed items. A channel whose sends hang fills only its own
+ * slots, and while every slot is busy it claims nothing more, so other instances can take its items.
  */
-function yieldToRequests(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+class Lane {
+  readonly queue: Job[] = [];
+  readonly inFlight = new Set<Job>();
+  /** The last claim filled all the room there was: more items may be due. */
+  mayHaveMore = false;
+  private slotWaiters: (() => void)[] = [];
+
+  constructor(
+    readonly channel: OutboxChannel,
+    readonly slots: number,
+    private readonly holdLimit: number,
+  ) {}
+
+  /** How many more items this lane should claim now: none while every slot is busy. */
+  claimable(): number {
+    if (this.inFlight.size >= this.slots) return 0;
+    return Math.max(0, this.holdLimit - this.inFlight.size - this.queue.length);
+  }
+
+  /** Resolves when a send ends (or on `release`). */
+  slotFreed(): Promise<void> {
+    return new Promise((resolve) => this.slotWaiters.push(resolve));
+  }
+
+  release(): void {
+    for (const resolve of this.slotWaiters.splice(0)) resolve();
+  }
 }
 
 /** The body a webhook receives: the event as the pull feed shows it. */
@@ -61,27 +117,67 @@ export function webhookPayload(event: BookingEvent): string {
   return JSON.stringify({ id: event.id, type: event.type, at: isoUtc(event.at), booking: event.booking, changes: event.changes });
 }
 
+function emptySummary(): DispatchSummary {
+  return { enqueued: 0, discarded: 0, attempted: 0, delivered: 0, retrying: 0, failed: 0 };
+}
+
+function describeWindow(ms: number): string {
+  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? '1 hour' : `${ms / 3_600_000} hours`;
+  if (ms % 60_000 === 0) return ms === 60_000 ? '1 minute' : `${ms / 60_000} minutes`;
+  return `${ms / 1000} s`;
+}
+
+/** A pause that `wake` ends early; a wake while nobody waits ends the next pause at once. */
+class Pause {
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
+
+  wait(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.wakeUp = finish;
+    });
+  }
+
+  wake(): void {
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
+  }
+}
+
 /**
- * Delivers committed booking events through the outbox. Each pass first fans new events (read past a cursor in
- * commit order) out into one item per matching webhook and per email recipient, then claims due items, sends
- * them and records each attempt. A change that rolled back has no event, so it sends nothing; a committed one
- * is delivered by whichever instance runs next, even after a crash.
+ * Delivers committed booking events through the outbox. New events (read past a cursor in commit order) are fanned
+ * out into one item per matching webhook and per email recipient; due items are claimed, sent and each attempt
+ * recorded. Webhooks and email travel in separate lanes, each with its own slots and its own claims, so a channel
+ * whose server hangs never delays the other. A change that rolled back has no event, so it sends nothing; a
+ * committed one is delivered by whichever instance runs next, even after a crash.
  */
 export class Dispatcher {
   private readonly schedule: DeliverySchedule;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly pollIntervalMs: number;
-  private readonly concurrency: number;
+  private readonly sendTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly mailLimit: MailLimit;
   private readonly random: () => number;
-  private timer: NodeJS.Timeout | null = null;
+  private readonly lanes: Record<OutboxChannel, Lane>;
   private running = false;
-  /** Set while stopping: the pass in progress ends after its current batch. */
+  /** Set while stopping: nothing new is claimed or started. */
   private halting = false;
-  private pass: Promise<unknown> = Promise.resolve();
-  /** Attempts waiting to be recorded, and whether a write of earlier ones is under way. */
-  private readonly unrecorded: { item: OutboxItem; record: AttemptRecord; resolve(recorded: boolean): void; reject(error: unknown): void }[] = [];
-  private recording = false;
+  private stopping: Promise<void> | null = null;
+  /** The background loops: fan-out, and one claimer per lane. */
+  private loops: Promise<void>[] = [];
+  private readonly pauses = { fanOut: new Pause(), webhook: new Pause(), email: new Pause() };
 
   constructor(
     private readonly outbox: Outbox,
@@ -97,69 +193,114 @@ export class Dispatcher {
     this.batchSize = options.batchSize ?? 100;
     this.leaseMs = options.leaseMs ?? 60_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
-    this.concurrency = options.concurrency ?? 8;
+    this.sendTimeoutMs = options.sendTimeoutMs ?? 30_000;
+    this.stopTimeoutMs = options.stopTimeoutMs ?? 10_000;
+    this.mailLimit = options.mailLimit ?? DEFAULT_MAIL_LIMIT;
     this.random = options.random ?? Math.random;
+    if (this.sendTimeoutMs >= this.leaseMs) throw new RangeError('sendTimeoutMs must be shorter than leaseMs');
+    const concurrency = options.concurrency ?? 8;
+    this.lanes = { webhook: new Lane('webhook', concurrency, this.batchSize), email: new Lane('email', concurrency, this.batchSize) };
   }
 
   /**
-   * One full pass: fans out every new event, sending the items each step adds as it goes, then sends every other
-   * item due now (retries, and items whose claim ran out).
+   * One full pass: fans out every new event, sends what each step adds, then sends every other item due now
+   * (retries, and items whose claim ran out); returns once every attempt it made is recorded.
    */
   async runOnce(): Promise<DispatchSummary> {
-    const summary: DispatchSummary = { enqueued: 0, attempted: 0, delivered: 0, retrying: 0, failed: 0 };
-    await this.fanOutAll(summary);
-    // Each claimed item leaves the due set (delivered, or rescheduled into the future), so this ends.
-    for (let round = 0; round < 1_000; round += 1) {
-      const items = await this.outbox.claimDue(this.clock.now(), this.batchSize, this.leaseMs);
-      await this.deliver(items, summary);
-      if (items.length < this.batchSize || this.halting) break;
-    }
+    const summary = emptySummary();
+    const jobs: Promise<void>[] = [];
+    await this.fanOutAll(summary, jobs);
+    await Promise.all(Object.values(this.lanes).map((lane) => this.claimAll(lane, summary, jobs, true)));
+    await Promise.all(jobs);
     return summary;
   }
 
-  /** Runs passes in the background until `stop`. */
+  /** Delivers in the background until `stop`: new events and each lane's due items are looked for every poll. */
   start(): void {
-    if (this.running) return;
+    if (this.running || this.stopping) return;
     this.running = true;
-    const tick = () => {
-      this.pass = this.runOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'outbox dispatch pass failed'))
-        .finally(() => {
-          if (this.running) this.timer = setTimeout(tick, this.pollIntervalMs);
-        });
-    };
-    tick();
+    const summary = emptySummary(); // nobody reads it: the log tells of failures
+    this.loops = [
+      this.loop(this.pauses.fanOut, () => this.fanOutAll(summary, [])),
+      ...Object.values(this.lanes).map((lane) => this.loop(this.pauses[lane.channel], () => this.claimAll(lane, summary, [], false))),
+    ];
   }
 
-  /** Stops the background passes and waits for the one in progress. */
-  async stop(): Promise<void> {
+  /**
+   * Stops: nothing more is claimed or started, claimed items not yet started are left to their claims' expiry,
+   * and sends in flight get up to `stopTimeoutMs` to finish and be recorded. Sends still running then are left
+   * behind: their items are tried again once the claims run out, by this or another instance.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.halt().finally(() => {
+      this.stopping = null;
+      this.halting = false;
+    });
+    return this.stopping;
+  }
+
+  private async halt(): Promise<void> {
     this.running = false;
     this.halting = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    try {
-      await this.pass;
-    } finally {
-      this.halting = false;
+    for (const pause of Object.values(this.pauses)) pause.wake();
+    const lanes = Object.values(this.lanes);
+    for (const lane of lanes) lane.release();
+    await Promise.all(this.loops);
+    this.loops = [];
+    for (const lane of lanes) for (const job of lane.queue.splice(0)) job.done();
+    // Sends left behind by an earlier stop are not waited for again.
+    const unfinished = () => lanes.flatMap((lane) => [...lane.inFlight].filter((job) => !job.abandoned));
+    const started = unfinished();
+    if (started.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([
+      Promise.all(started.map((job) => job.finished)).then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), this.stopTimeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!gaveUp) return;
+    const left = unfinished();
+    for (const job of left) {
+      job.abandoned = true;
+      job.done();
+    }
+    if (left.length > 0) {
+      this.logger.warn(
+        { sends: left.length, items: left.map((job) => job.item.id) },
+        'outbox stopped with sends still in flight; their items are sent again once their claims run out',
+      );
     }
   }
 
-  private async fanOutAll(summary: DispatchSummary): Promise<void> {
-    if (!(await this.outbox.hasEventsToFanOut())) return;
+  private async loop(pause: Pause, work: () => Promise<void>): Promise<void> {
+    while (this.running) {
+      try {
+        await work();
+      } catch (error) {
+        this.logger.error({ err: error }, 'outbox dispatch pass failed');
+      }
+      if (this.running) await pause.wait(this.pollIntervalMs);
+    }
+  }
+
+  private async fanOutAll(summary: DispatchSummary, jobs: Promise<void>[]): Promise<void> {
+    if (this.halting || !(await this.outbox.hasEventsToFanOut())) return;
     for (;;) {
-      const step = await this.outbox.fanOut((tx) => this.fanOutStep(tx));
-      await yieldToRequests();
+      const step = await this.outbox.fanOut((tx) => this.fanOutStep(tx, summary));
       if (step === null) return;
-      summary.enqueued += step.items.length;
-      // The step's items were claimed as they were written: sent now, without a second write to claim them.
-      await this.deliver(step.items, summary);
+      // The items each lane could take were claimed as they were written: sent now, without a second claim.
+      for (const { lane, items, leaseEnds } of step.claimed) jobs.push(this.hand(lane, items, leaseEnds, summary));
+      for (const channel of step.unclaimed) {
+        this.lanes[channel].mayHaveMore = true;
+        this.pauses[channel].wake();
+      }
       if (step.events < this.batchSize || this.halting) return;
     }
   }
 
-  private async fanOutStep(tx: OutboxFanOut): Promise<{ events: number; items: OutboxItem[] }> {
+  private async fanOutStep(tx: OutboxFanOut, summary: DispatchSummary) {
     const events = await tx.nextEvents(this.batchSize);
-    if (events.length === 0) return { events: 0, items: [] };
+    if (events.length === 0) return { events: 0, claimed: [], unclaimed: [] };
     const webhooks = await tx.webhooks();
     const mailed = events.filter((e) => MAILED_EVENT_TYPES.includes(e.type));
     const providerEmails = await tx.providerEmails([...new Set(mailed.map((e) => e.providerId))]);
@@ -175,70 +316,169 @@ export class Dispatcher {
       if (customerEmail) items.push({ channel: 'email', eventId: event.id, recipient: customerEmail, role: 'customer' });
     }
     const now = this.clock.now();
-    const added = await tx.enqueue(items, now, now + this.leaseMs);
-    await tx.advance(events[events.length - 1].id);
+    const overLimit = await this.overMailLimit(tx, items, now);
+    if (overLimit.size > 0) {
+      const reason = `Not sent: more than ${this.mailLimit.perRecipient} emails to this address within ${describeWindow(this.mailLimit.windowMs)}`;
+      await tx.discard([...overLimit], now, reason);
+      summary.discarded += overLimit.size;
+      this.logger.warn({ emails: overLimit.size, reason }, 'outbox discarded customer email over the per-recipient limit');
+    }
     const byId = new Map(events.map((event) => [event.id, event]));
-    return {
-      events: events.length,
-      items: added.map((item) => ({ ...item, claim: item.claim ?? '', attempts: 0, firstAttemptAt: null, event: byId.get(item.eventId)! })),
-    };
+    const claimed: { lane: Lane; items: OutboxItem[]; leaseEnds: number }[] = [];
+    const unclaimed: OutboxChannel[] = [];
+    for (const lane of Object.values(this.lanes)) {
+      const mine = items.filter((item) => item.channel === lane.channel && !overLimit.has(item));
+      // Each lane claims, one claim of its own, what it can start soon; the rest waits, due, for any instance.
+      const take = this.halting ? 0 : Math.min(mine.length, lane.claimable());
+      const added = await tx.enqueue(mine.slice(0, take), now, now + this.leaseMs);
+      const waiting = await tx.enqueue(mine.slice(take), now);
+      if (waiting.length > 0) unclaimed.push(lane.channel);
+      summary.enqueued += added.length + waiting.length;
+      const ready = added.map((item) => ({ ...item, claim: item.claim ?? '', attempts: 0, firstAttemptAt: null, event: byId.get(item.eventId)! }));
+      if (ready.length > 0) claimed.push({ lane, items: ready, leaseEnds: now + this.leaseMs });
+    }
+    await tx.advance(events[events.length - 1].id);
+    return { events: events.length, claimed, unclaimed };
   }
 
-  /** Sends claimed items, a few at a time, and records every attempt before it returns. */
-  private async deliver(items: OutboxItem[], summary: DispatchSummary): Promise<void> {
+  /** The customer emails among `items` beyond the per-recipient limit, counted with those already enqueued. */
+  private async overMailLimit(tx: OutboxFanOut, items: NewOutboxItem[], now: number): Promise<Set<NewOutboxItem>> {
+    const customer = items.filter((item): item is Extract<NewOutboxItem, { channel: 'email' }> => item.channel === 'email' && item.role === 'customer');
+    const over = new Set<NewOutboxItem>();
+    if (customer.length === 0) return over;
+    const counts = await tx.mailCountsSince('customer', customer.map((item) => item.recipient), now - this.mailLimit.windowMs + 1);
+    for (const item of customer) {
+      const address = item.recipient.toLowerCase();
+      const sent = counts.get(address) ?? 0;
+      if (sent >= this.mailLimit.perRecipient) over.add(item);
+      else counts.set(address, sent + 1);
+    }
+    return over;
+  }
+
+  /**
+   * Claims and starts a lane's due items while it has room. With `waitForRoom` (a full pass) it waits for a free
+   * slot when the lane is busy; otherwise it leaves the rest to the next look.
+   */
+  private async claimAll(lane: Lane, summary: DispatchSummary, jobs: Promise<void>[], waitForRoom: boolean): Promise<void> {
+    // Each claimed item leaves the due set (delivered, or rescheduled into the future), so this ends.
+    for (let round = 0; round < 1_000 && !this.halting; ) {
+      const limit = lane.claimable();
+      if (limit === 0) {
+        lane.mayHaveMore = true;
+        if (!waitForRoom) return;
+        await lane.slotFreed();
+        continue;
+      }
+      round += 1;
+      const now = this.clock.now();
+      const items = await this.outbox.claimDue(now, limit, this.leaseMs, lane.channel);
+      jobs.push(this.hand(lane, items, now + this.leaseMs, summary));
+      lane.mayHaveMore = items.length === limit;
+      if (items.length < limit) return;
+    }
+  }
+
+  /** Queues claimed items on their lane; settles once each is recorded, abandoned or dropped. Never rejects. */
+  private async hand(lane: Lane, items: OutboxItem[], leaseEnds: number, summary: DispatchSummary): Promise<void> {
     if (items.length === 0) return;
-    // The providers that the batch's emails are about, read once for the batch.
+    let providers: ReadonlyMap<number, Provider> = new Map();
     const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event.providerId);
-    const providers = mailed.length > 0 ? await this.providers.getMany(mailed) : new Map<number, Provider>();
-    const records: Promise<void>[] = [];
-    await this.inParallel(items, async (item) => {
-      const { outcome, recorded } = await this.attempt(item, providers);
-      // Awaited below; handled here so that a failed write is not reported as unhandled meanwhile.
-      recorded.catch(() => undefined);
-      records.push(recorded);
-      summary.attempted += 1;
-      summary[outcome] += 1;
-      // Waiting requests run between sends; meanwhile the batch's attempts gather into one write.
-      await yieldToRequests();
-    });
-    await Promise.all(records);
+    try {
+      // The providers that the emails are about, read once for the batch.
+      if (mailed.length > 0) providers = await this.providers.getMany(mailed);
+    } catch (error) {
+      this.logger.error({ err: error, items: items.length }, 'outbox could not read providers; the items are sent again once their claims run out');
+      return;
+    }
+    const settled = items.map(
+      (item) =>
+        new Promise<void>((done) =>
+          lane.queue.push({ item, leaseEnds, provider: providers.get(item.event.providerId), summary, abandoned: false, done }),
+        ),
+    );
+    this.pump(lane);
+    await Promise.all(settled);
   }
 
-  /** Sends one item and hands its attempt to the group writer: `recorded` settles once the attempt is written. */
-  private async attempt(
-    item: OutboxItem,
-    providers: ReadonlyMap<number, Provider>,
-  ): Promise<{ outcome: 'delivered' | 'retrying' | 'failed'; recorded: Promise<void> }> {
-    const result: SendResult = await this.send(item, providers).catch((error: unknown) => ({
+  /** Starts queued jobs while the lane has free slots. */
+  private pump(lane: Lane): void {
+    while (lane.inFlight.size < lane.slots && lane.queue.length > 0) {
+      const job = lane.queue.shift()!;
+      if (this.halting || this.clock.now() + this.sendTimeoutMs > job.leaseEnds) {
+        // Too late to finish under the claim: left to run out, then claimed again.
+        job.done();
+        continue;
+      }
+      lane.inFlight.add(job);
+      job.finished = this.run(lane, job);
+    }
+  }
+
+  private async run(lane: Lane, job: Job): Promise<void> {
+    const result = await this.sendWithin(job);
+    lane.inFlight.delete(job);
+    this.pump(lane);
+    lane.release();
+    if (lane.mayHaveMore && lane.queue.length === 0) this.pauses[lane.channel].wake();
+    if (job.abandoned) return;
+    try {
+      await this.record(job, result);
+    } catch (error) {
+      this.logger.error({ err: error, item: job.item.id }, 'outbox attempt could not be recorded; the item is sent again once its claim runs out');
+    } finally {
+      job.done();
+    }
+  }
+
+  /** The send, or a failed result once `sendTimeoutMs` has passed (the send itself is left to its own deadlines). */
+  private async sendWithin(job: Job): Promise<SendResult> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<SendResult>((resolve) => {
+      timer = setTimeout(() => resolve({ delivered: false, statusCode: null, error: `No answer within ${this.sendTimeoutMs / 1000} s` }), this.sendTimeoutMs);
+      // The send's own sockets keep the process alive while it runs; this timer alone need not.
+      timer.unref();
+    });
+    const sent = this.send(job).catch((error: unknown) => ({
       delivered: false,
       statusCode: null,
       error: error instanceof Error ? error.message : String(error),
     }));
+    try {
+      return await Promise.race([sent, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async record(job: Job, result: SendResult): Promise<void> {
+    const { item, summary } = job;
     const now = this.clock.now();
     const attempt = item.attempts + 1;
     const nextAttemptAt = result.delivered || result.final ? null : nextAttemptAfterFailure(this.schedule, item.firstAttemptAt ?? now, attempt, now, this.random());
     const error = result.error === null ? null : result.error.slice(0, 500);
-    const recorded = this.record(item, { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt }).then((written) => {
-      if (!written) this.logger.warn({ item: item.id }, 'outbox item claim expired before its attempt was recorded');
-    });
-    if (result.delivered) return { outcome: 'delivered', recorded };
-    const details = { item: item.id, channel: item.channel, event: item.eventId, attempt, statusCode: result.statusCode, error };
-    if (nextAttemptAt === null) {
-      this.logger.error(details, 'outbox delivery failed for good after the retry period');
-      return { outcome: 'failed', recorded };
+    const record: AttemptRecord = { at: now, statusCode: result.statusCode, error, delivered: result.delivered, nextAttemptAt };
+    const outcome = result.delivered ? 'delivered' : nextAttemptAt === null ? 'failed' : 'retrying';
+    summary.attempted += 1;
+    summary[outcome] += 1;
+    if (!result.delivered) {
+      const details = { item: item.id, channel: item.channel, event: item.eventId, attempt, statusCode: result.statusCode, error };
+      if (nextAttemptAt === null) this.logger.error(details, 'outbox delivery failed for good after the retry period');
+      else this.logger.warn({ ...details, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'outbox delivery failed; will retry');
     }
-    this.logger.warn({ ...details, nextAttemptAt: new Date(nextAttemptAt).toISOString() }, 'outbox delivery failed; will retry');
-    return { outcome: 'retrying', recorded };
+    if (!(await this.outbox.recordAttempt(item, record))) {
+      this.logger.warn({ item: item.id }, 'outbox item claim expired before its attempt was recorded');
+    }
   }
 
-  private async send(item: OutboxItem, providers: ReadonlyMap<number, Provider>): Promise<SendResult> {
+  private async send(job: Job): Promise<SendResult> {
+    const { item, provider } = job;
     const event = item.event;
     if (item.channel === 'webhook') {
       const webhook = await this.webhooks.getById(item.webhookId);
       if (!webhook) return { delivered: false, statusCode: null, error: 'The webhook was deleted', final: true };
       return this.sender.send({ url: webhook.url, secret: webhook.secret, eventId: event.id, body: webhookPayload(event) });
     }
-    const provider = providers.get(event.providerId);
     if (!provider) return { delivered: false, statusCode: null, error: 'The provider no longer exists', final: true };
     await this.mailer.send({
       to: item.recipient,
@@ -251,51 +491,5 @@ export class Dispatcher {
       provider: { id: provider.id, name: provider.name, email: provider.email, timezone: provider.timezone },
     });
     return { delivered: true, statusCode: null, error: null };
-  }
-
-  /**
-   * Records an attempt. Attempts are written in groups, one transaction each (a group commit): a group waits, a
-   * turn of the event loop at a time, for as long as more attempts join it (up to a batch), so a burst of fast
-   * sends is written once instead of once each, and sends that trickle in wait no more than a turn.
-   */
-  private record(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.unrecorded.push({ item, record, resolve, reject });
-      if (!this.recording) void this.writeRecords();
-    });
-  }
-
-  private async writeRecords(): Promise<void> {
-    this.recording = true;
-    try {
-      while (this.unrecorded.length > 0) {
-        let waiting: number;
-        do {
-          waiting = this.unrecorded.length;
-          await yieldToRequests();
-        } while (this.unrecorded.length > waiting && this.unrecorded.length < this.batchSize);
-        const group = this.unrecorded.splice(0, this.batchSize);
-        try {
-          const recorded = await this.outbox.recordAttempts(group);
-          group.forEach((entry, i) => entry.resolve(recorded[i]));
-        } catch (error) {
-          for (const entry of group) entry.reject(error);
-        }
-      }
-    } finally {
-      this.recording = false;
-    }
-  }
-
-  private async inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-    let next = 0;
-    const lanes = Array.from({ length: Math.min(this.concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const item = items[next];
-        next += 1;
-        await work(item);
-      }
-    });
-    await Promise.all(lanes);
   }
 }

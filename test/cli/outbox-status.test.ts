@@ -16,7 +16,7 @@ describe.each(DIALECTS)('outbox status on %s', (dialect) => {
     const databaseUrl = await freshDatabaseUrl(dialect);
     const env = { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' };
     const before = JSON.parse((await run(process.execPath, [CLI, 'outbox', 'status', '--json'], { env })).stdout);
-    expect(before).toEqual({ pending: 0, retrying: 0, failed: 0 });
+    expect(before).toEqual({ pending: 0, retrying: 0, failed: 0, discarded: 0, discarded_by_reason: [] });
 
     // A webhook whose receiver is down: its delivery stays in the backlog.
     const service = await createService({ databaseUrl, clock: new FixedClock(Date.parse('2027-01-04T08:00:00Z')), allowPrivateWebhookUrls: true, logger: jsonLogger('silent') });

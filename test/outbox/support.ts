@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { jsonLogger } from '../../src/adapters/system/json-logger';
 import { BookingService } from '../../src/service';
@@ -47,6 +47,8 @@ export async function makeWebhook(t: TestApp, url: string, events: string[] = ['
 }
 
 export interface ReceivedWebhook {
+  /** The Host header. */
+  host: string;
   eventId: string;
   signature: string;
   body: string;
@@ -75,6 +77,7 @@ export class Receiver {
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         this.received.push({
+          host: String(req.headers.host),
           eventId: String(req.headers['x-webhook-event-id']),
           signature: String(req.headers['x-webhook-signature']),
           body,
@@ -157,6 +160,54 @@ export class MailSink {
     this.server = null;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+}
+
+/** A "mail server" that accepts connections and never says a word: every SMTP send to it hangs. */
+export class SilentSmtpServer {
+  /** Connections accepted so far. */
+  accepted = 0;
+  private readonly sockets = new Set<Socket>();
+  private server: TcpServer | null = null;
+  port = 0;
+
+  async start(): Promise<this> {
+    const server = createTcpServer((socket) => {
+      this.accepted += 1;
+      this.sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  /** Connections open right now: sends waiting for a greeting that never comes. */
+  get open(): number {
+    return this.sockets.size;
+  }
+
+  get url(): string {
+    return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Polls `condition` every 25 ms; resolves with the milliseconds it took, rejects after `timeoutMs`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - start;
 }
 
 export interface MimePart {

@@ -16,6 +16,10 @@ export interface AppConfig {
   WEBHOOK_ALLOW_PRIVATE_URLS: boolean;
   IDEMPOTENCY_TTL_HOURS: number;
   REQUEST_TIMEOUT_MS: number;
+  /** How long SIGTERM may take: in-flight requests and sends get this long, then the process exits regardless. */
+  SHUTDOWN_TIMEOUT_MS: number;
+  /** Emails to one customer address per rolling hour; more are not sent. */
+  MAIL_PER_RECIPIENT_PER_HOUR: number;
 }
 
 export const CONFIG_SCHEMA = {
@@ -39,6 +43,8 @@ export const CONFIG_SCHEMA = {
     WEBHOOK_ALLOW_PRIVATE_URLS: { type: 'boolean', default: false },
     IDEMPOTENCY_TTL_HOURS: { type: 'integer', minimum: 24, maximum: 8760, default: 24 },
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
+    MAIL_PER_RECIPIENT_PER_HOUR: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
   },
 } as const;
 

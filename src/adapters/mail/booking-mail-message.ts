@@ -19,6 +19,22 @@ const SUBJECTS = {
   'booking.declined': 'Booking declined',
 } as const;
 
+/**
+ * A value as one line: line breaks, other control characters and bidirectional overrides become a space, so a
+ * name can neither start a line of the message (or of a header) nor reorder what is shown around it.
+ */
+export function oneLine(value: string): string {
+  return value
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+}
+
+/** Free text as quoted lines (`> ...`): however it is broken, none of it can pass for a line of the message. */
+export function quotedLines(value: string): string[] {
+  return value.split(/\r\n|[\n\r\u000b\u000c\u0085\u2028\u2029]/).map((line) => `> ${oneLine(line)}`.trimEnd());
+}
+
 function escapeHtml(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
@@ -38,8 +54,7 @@ function offsetOf(startsAt: string): string {
   return `UTC${startsAt.slice(19)}`;
 }
 
-function headline(mail: BookingMail, customer: string): string {
-  const provider = mail.provider.name;
+function headline(mail: BookingMail, provider: string, customer: string): string {
   const forProvider = mail.role === 'provider';
   switch (mail.type) {
     case 'booking.created':
@@ -65,18 +80,26 @@ interface MailParts extends BookingMailSummary {
   greeting: string;
   lead: string;
   rows: [string, string][];
+  /** The booking's notes, as quoted lines. */
+  notes: string[];
   closing: string;
 }
 
-/** The message in plain words: provider, date, time with zone, duration, customer and booking id. */
+/**
+ * The message in plain words: provider, date, time with zone, duration, customer and booking id. Every value from
+ * the booking is put on one line (the notes, quoted, on lines of their own).
+ */
 function mailParts(mail: BookingMail): MailParts {
   const b = mail.booking;
-  const customer = [b.customer_name, b.customer_email ? `<${b.customer_email}>` : null].filter(Boolean).join(' ') || 'a customer';
+  const provider = oneLine(mail.provider.name);
+  const customerName = b.customer_name === null ? '' : oneLine(b.customer_name);
+  const customerEmail = b.customer_email === null ? '' : oneLine(b.customer_email);
+  const customer = [customerName, customerEmail ? `<${customerEmail}>` : null].filter(Boolean).join(' ') || 'a customer';
   const start = b.time.slice(0, 5);
   const end = b.end_time.slice(0, 5);
   const zone = `${b.timezone} (${offsetOf(b.starts_at)})`;
   const rows: [string, string][] = [
-    ['Provider', mail.provider.name],
+    ['Provider', provider],
     ['Date', longDate(b.date)],
     ['Time', `${start} to ${end} ${zone}`],
     ['Duration', `${b.duration_minutes} minutes`],
@@ -88,20 +111,22 @@ function mailParts(mail: BookingMail): MailParts {
     const oldTime = ((mail.changes.time?.[0] as string | undefined) ?? b.time).slice(0, 5);
     rows.push(['Previously', `${longDate(oldDate)} at ${oldTime}`]);
   }
-  if (b.notes) rows.push(['Notes', b.notes]);
+  const notes = b.notes ? quotedLines(b.notes) : [];
   const closing = mail.type === 'booking.cancelled'
     ? 'The attached calendar file (booking.ics) removes it from your calendar.'
     : 'The attached calendar file (booking.ics) adds it to your calendar.';
-  const greeting = mail.role === 'provider' ? mail.provider.name : (b.customer_name ?? 'there');
-  const lead = headline(mail, customer);
+  const greeting = mail.role === 'provider' ? provider : customerName || 'there';
+  const lead = headline(mail, provider, customer);
+  const noteLines = notes.length > 0 ? ['Notes:', ...notes] : [];
   return {
     to: mail.to,
-    subject: `${SUBJECTS[mail.type]}: ${mail.provider.name}, ${b.date} ${start} (${b.timezone})`,
-    text: [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), '', closing, ''].join('\n'),
+    subject: oneLine(`${SUBJECTS[mail.type]}: ${provider}, ${b.date} ${start} (${b.timezone})`),
+    text: [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), ...noteLines, '', closing, ''].join('\n'),
     calendarMethod: b.status === 'cancelled' ? 'CANCEL' : 'REQUEST', // as the invitation's METHOD
     greeting,
     lead,
     rows,
+    notes,
     closing,
   };
 }
@@ -122,6 +147,7 @@ export function composeBookingMail(mail: BookingMail, options: { uidDomain?: str
     '<table cellpadding="4">',
     ...parts.rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
     '</table>',
+    ...(parts.notes.length > 0 ? [`<p>Notes:</p><blockquote>${parts.notes.map((line) => escapeHtml(line.replace(/^> ?/, ''))).join('<br>')}</blockquote>`] : []),
     `<p>${escapeHtml(parts.closing)}</p>`,
     '</body></html>',
   ].join('\n');

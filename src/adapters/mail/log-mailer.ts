@@ -10,6 +10,8 @@ export class LogMailer implements Mailer {
   ) {}
 
   async send(mail: BookingMail): Promise<void> {
+    // Writing a line takes no I/O wait, so a run of messages would hold the event loop: waiting requests go first.
+    await new Promise((resolve) => setImmediate(resolve));
     const message = summariseBookingMail(mail);
     this.logger.info(
       { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendarMethod } },

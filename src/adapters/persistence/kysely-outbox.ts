@@ -3,9 +3,11 @@ import { Kysely, Selectable, sql } from 'kysely';
 import {
   AttemptRecord,
   DeliveryAttempt,
+  DiscardedCount,
   EnqueuedItem,
   NewOutboxItem,
   Outbox,
+  OutboxChannel,
   OutboxFanOut,
   OutboxItem,
   OutboxStats,
@@ -26,8 +28,27 @@ const PENDING = sql.lit('pending');
 
 const CONSUMER = 'dispatcher';
 
+/** The most attempts written in one transaction. */
+const GROUP_LIMIT = 100;
+
+function emailTarget(role: RecipientRole, address: string): string {
+  return `email:${role}:${address.toLowerCase()}`;
+}
+
 function targetOf(item: NewOutboxItem): string {
-  return item.channel === 'webhook' ? `webhook:${item.webhookId}` : `email:${item.role}:${item.recipient.toLowerCase()}`;
+  return item.channel === 'webhook' ? `webhook:${item.webhookId}` : emailTarget(item.role, item.recipient);
+}
+
+/** Lets waiting I/O (incoming requests) run: with SQLite every query completes synchronously. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+interface UnrecordedAttempt {
+  item: OutboxItem;
+  record: AttemptRecord;
+  resolve(recorded: boolean): void;
+  reject(error: unknown): void;
 }
 
 function toItem(row: Selectable<OutboxRow>, event: BookingEvent): OutboxItem {
@@ -99,6 +120,47 @@ class KyselyOutboxFanOut implements OutboxFanOut {
     return added;
   }
 
+  async discard(items: NewOutboxItem[], now: number, reason: string): Promise<void> {
+    for (let i = 0; i < items.length; i += 200) {
+      const values = items.slice(i, i + 200).map((item) => ({
+        event_id: item.eventId,
+        channel: item.channel,
+        webhook_id: item.channel === 'webhook' ? item.webhookId : null,
+        recipient: item.channel === 'email' ? item.recipient : null,
+        recipient_role: item.channel === 'email' ? item.role : null,
+        target: targetOf(item),
+        status: 'discarded',
+        next_attempt_at: null,
+        last_error: reason,
+        created_at: now,
+        updated_at: now,
+      }));
+      await this.trx
+        .insertInto('outbox')
+        .values(values)
+        .onConflict((oc) => oc.columns(['event_id', 'target']).doNothing())
+        .execute();
+    }
+  }
+
+  async mailCountsSince(role: RecipientRole, addresses: string[], since: number): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const targets = [...new Set(addresses.map((address) => emailTarget(role, address)))];
+    for (let i = 0; i < targets.length; i += 200) {
+      const rows = await this.trx
+        .selectFrom('outbox')
+        .select((eb) => ['target', eb.fn.countAll<number | string>().as('n')])
+        .where('target', 'in', targets.slice(i, i + 200))
+        .where('created_at', '>=', since)
+        .where('status', '<>', 'discarded')
+        .groupBy('target')
+        .execute();
+      const prefix = emailTarget(role, '').length;
+      for (const row of rows) counts.set(row.target.slice(prefix), Number(row.n));
+    }
+    return counts;
+  }
+
   async advance(eventId: number): Promise<void> {
     await this.trx.updateTable('outbox_cursors').set({ last_event_id: eventId }).where('consumer', '=', CONSUMER).execute();
     this.cursor = eventId;
@@ -111,13 +173,17 @@ class KyselyOutboxFanOut implements OutboxFanOut {
  * on SQLite the transaction holds the single write lock, which serialises claims just as well.
  */
 export class KyselyOutbox implements Outbox {
+  /** Attempts waiting to be written, and whether a write of earlier ones is under way. */
+  private readonly unrecorded: UnrecordedAttempt[] = [];
+  private recording = false;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly capabilities: Capabilities,
   ) {}
 
   async fanOut<T>(work: (tx: OutboxFanOut) => Promise<T>): Promise<T | null> {
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       let query = trx.selectFrom('outbox_cursors').select('last_event_id').where('consumer', '=', CONSUMER);
       if (this.capabilities.rowLocks) query = query.forUpdate().skipLocked();
       const cursor = await query.executeTakeFirst();
@@ -126,6 +192,8 @@ export class KyselyOutbox implements Outbox {
       if (this.capabilities.dialect === 'postgres') await publishUnderLock(trx);
       return work(new KyselyOutboxFanOut(trx, this.capabilities, cursor.last_event_id));
     });
+    await nextTurn();
+    return result;
   }
 
   async hasEventsToFanOut(): Promise<boolean> {
@@ -139,16 +207,11 @@ export class KyselyOutbox implements Outbox {
     return row !== undefined;
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+  async claimDue(now: number, limit: number, leaseMs: number, channel?: OutboxChannel): Promise<OutboxItem[]> {
     // A plain read first, so that an idle pass never takes the write lock (SQLite) or locks rows (Postgres).
-    const due = await this.db
-      .selectFrom('outbox')
-      .select('id')
-      .where('status', '=', PENDING)
-      .where('next_attempt_at', '<=', now)
-      .limit(1)
-      .executeTakeFirst();
-    if (!due) return [];
+    let probe = this.db.selectFrom('outbox').select('id').where('status', '=', PENDING).where('next_attempt_at', '<=', now);
+    if (channel) probe = probe.where('channel', '=', channel);
+    if (!(await probe.limit(1).executeTakeFirst())) return [];
     const claim = randomUUID();
     const rows = await this.db.transaction().execute(async (trx) => {
       let due = trx
@@ -163,6 +226,7 @@ export class KyselyOutbox implements Outbox {
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(limit);
+      if (channel) due = due.where('channel', '=', channel);
       if (this.capabilities.rowLocks) due = due.forUpdate().skipLocked();
       return trx
         .updateTable('outbox')
@@ -183,10 +247,37 @@ export class KyselyOutbox implements Outbox {
       .map((row) => toItem(row, events.get(row.event_id)!));
   }
 
-  async recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
-    return (await this.recordAttempts([{ item, record }]))[0];
+  /**
+   * Records an attempt, in a group commit: attempts reported in the same turn of the event loop, or while an
+   * earlier group is being written, are written together in one transaction (up to 100), so a burst of quick
+   * sends costs one commit instead of one each, and a lone attempt waits no more than a turn.
+   */
+  recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.unrecorded.push({ item, record, resolve, reject });
+      if (!this.recording) void this.writeUnrecorded();
+    });
   }
 
+  private async writeUnrecorded(): Promise<void> {
+    this.recording = true;
+    try {
+      while (this.unrecorded.length > 0) {
+        await nextTurn();
+        const group = this.unrecorded.splice(0, GROUP_LIMIT);
+        try {
+          const recorded = await this.recordAttempts(group);
+          group.forEach((entry, i) => entry.resolve(recorded[i]));
+        } catch (error) {
+          for (const entry of group) entry.reject(error);
+        }
+      }
+    } finally {
+      this.recording = false;
+    }
+  }
+
+  /** `recordAttempt` for several items in one transaction; one answer per entry, in order. */
   async recordAttempts(entries: readonly { item: OutboxItem; record: AttemptRecord }[]): Promise<boolean[]> {
     if (entries.length === 0) return [];
     // Entries under the same claim with the same outcome (a burst of deliveries in one millisecond) are written by
@@ -262,6 +353,18 @@ export class KyselyOutbox implements Outbox {
       }
     }
     return stats;
+  }
+
+  async discarded(): Promise<DiscardedCount[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select((eb) => ['channel', 'last_error', eb.fn.countAll<number | string>().as('n')])
+      .where('status', '=', 'discarded')
+      .groupBy(['channel', 'last_error'])
+      .orderBy('channel')
+      .orderBy('last_error')
+      .execute();
+    return rows.map((row) => ({ channel: row.channel as OutboxChannel, reason: row.last_error ?? 'not recorded', count: Number(row.n) }));
   }
 }
 

@@ -6,6 +6,9 @@ import { Capabilities } from './database';
 import { publishUnderLock } from './kysely-booking-event-log';
 import { Database, WebhookRow } from './schema';
 
+/** The reason recorded on the undelivered items of a deleted webhook. */
+const WEBHOOK_DELETED = 'The webhook was deleted';
+
 function toDomain(row: Selectable<WebhookRow>): Webhook {
   return {
     id: row.id,
@@ -63,7 +66,7 @@ export class KyselyWebhookRepository implements WebhookRepository {
       if (Number(deleted.numUpdatedRows) === 0) return false;
       await trx
         .updateTable('outbox')
-        .set({ status: 'discarded', next_attempt_at: null, updated_at: at })
+        .set({ status: 'discarded', next_attempt_at: null, last_error: WEBHOOK_DELETED, updated_at: at })
         .where('webhook_id', '=', id)
         .where('status', '=', 'pending')
         .execute();

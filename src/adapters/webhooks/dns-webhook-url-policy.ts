@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
-import { WebhookUrlPolicy } from '../../application/ports/webhook-url-policy';
+import { VettedWebhookTarget, WebhookUrlPolicy } from '../../application/ports/webhook-url-policy';
 import { ValidationError } from '../../domain/errors';
 import { assertWebhookUrl } from '../../domain/webhook';
 
@@ -68,29 +68,42 @@ export function isNonPublicAddress(address: string): boolean {
   return REFUSED.check(address.replace(/%.*$/, ''), 'ipv6');
 }
 
+/** Every address a host name resolves to. */
+export type HostLookup = (host: string) => Promise<string[]>;
+
+/** The system resolver (`dns.lookup`, as connections use it): every address, in the resolver's order. */
+export const systemLookup: HostLookup = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+
 /**
  * Refuses webhook targets that resolve to non-public addresses: every address the name resolves to is checked,
- * so a public-looking name that points at 127.0.0.1 is caught. Asked at registration and again before each send.
+ * so a public-looking name that points at 127.0.0.1 is caught. Asked at registration and again before each send,
+ * where the sender then connects to the addresses checked here and never resolves the name again (a name that
+ * answers a public address to the check and a private one to the connection gets nowhere).
  */
 export class DnsWebhookUrlPolicy implements WebhookUrlPolicy {
-  constructor(private readonly allowPrivate: boolean) {}
+  constructor(
+    private readonly allowPrivate: boolean,
+    private readonly lookupHost: HostLookup = systemLookup,
+  ) {}
 
-  async assertAllowed(url: string): Promise<void> {
+  async assertAllowed(url: string): Promise<VettedWebhookTarget> {
     const parsed = assertWebhookUrl(url);
-    if (this.allowPrivate) return;
+    if (this.allowPrivate) return { url: parsed, addresses: null };
     const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
     let addresses: string[];
     try {
-      addresses = (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+      addresses = isIP(host) ? [host] : await this.lookupHost(host);
     } catch {
-      throw new ValidationError(`url host ${host} cannot be resolved`, { field: 'url' });
+      throw new ValidationError('url host cannot be resolved', { field: 'url' });
     }
-    const refused = addresses.filter(isNonPublicAddress);
-    if (addresses.length === 0 || refused.length > 0) {
+    // The addresses are not named: the message is recorded with failed deliveries, which must not map a network.
+    if (addresses.length === 0) throw new ValidationError('url host cannot be resolved', { field: 'url' });
+    if (addresses.some(isNonPublicAddress)) {
       throw new ValidationError(
-        `url resolves to a loopback or private network address (${refused.join(', ') || 'none'}); such targets are refused unless WEBHOOK_ALLOW_PRIVATE_URLS=true`,
+        'url resolves to a loopback or private network address; such targets are refused unless WEBHOOK_ALLOW_PRIVATE_URLS=true',
         { field: 'url' },
       );
     }
+    return { url: parsed, addresses };
   }
 }

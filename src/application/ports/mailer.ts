@@ -18,6 +18,9 @@ export interface BookingMail {
 }
 
 export interface Mailer {
-  /** Sends the message (text, HTML and an iCalendar attachment); throws when it was not accepted. */
+  /**
+   * Sends the message (text, HTML and an iCalendar attachment); throws when it was not accepted. Settles within
+   * the adapter's deadlines (connection, greeting, idle socket), however the server behaves.
+   */
   send(mail: BookingMail): Promise<void>;
 }

@@ -41,6 +41,13 @@ export interface DeliveryAttempt {
   nextAttemptAt: number | null;
 }
 
+/** How many items were not sent on purpose, by channel and reason. */
+export interface DiscardedCount {
+  channel: OutboxChannel;
+  reason: string;
+  count: number;
+}
+
 export interface OutboxStats {
   /** The backlog: not delivered yet, retries included. */
   pending: number;
@@ -64,6 +71,13 @@ export interface OutboxFanOut {
    * send it without claiming it again, and if the caller dies first it is due again when the claim runs out.
    */
   enqueue(items: NewOutboxItem[], now: number, claimedUntil?: number): Promise<EnqueuedItem[]>;
+  /** Records items that will not be sent (status `discarded`, with `reason`); one already present is left alone. */
+  discard(items: NewOutboxItem[], now: number, reason: string): Promise<void>;
+  /**
+   * Emails in `role` to each address (compared without case) enqueued at or after `since` and not discarded, keyed
+   * by the lower-cased address. Counts every instance's items: the fan-out cursor serialises fan-outs.
+   */
+  mailCountsSince(role: RecipientRole, addresses: string[], since: number): Promise<Map<string, number>>;
   /** Moves the cursor past `eventId`. */
   advance(eventId: number): Promise<void>;
 }
@@ -77,15 +91,15 @@ export interface Outbox {
   /** True when events past the fan-out cursor wait: a plain read that takes no lock. */
   hasEventsToFanOut(): Promise<boolean>;
   /**
-   * Claims up to `limit` pending items due at `now` for `leaseMs`: no other claimer gets them until the lease
-   * runs out (a claimer that died is replaced then). Safe across instances.
+   * Claims up to `limit` pending items due at `now` (of `channel` only, when given) for `leaseMs`: no other
+   * claimer gets them until the lease runs out (a claimer that died is replaced then). Safe across instances.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  claimDue(now: number, limit: number, leaseMs: number, channel?: OutboxChannel): Promise<OutboxItem[]>;
   /** Records an attempt on a claimed item; false (and nothing written) when the claim was lost to another claimer. */
   recordAttempt(item: OutboxItem, record: AttemptRecord): Promise<boolean>;
-  /** `recordAttempt` for several items in one transaction; one answer per entry, in order. */
-  recordAttempts(entries: readonly { item: OutboxItem; record: AttemptRecord }[]): Promise<boolean[]>;
   /** A webhook's attempts, newest first. */
   attemptsOf(webhookId: number, limit: number): Promise<DeliveryAttempt[]>;
   stats(): Promise<OutboxStats>;
+  /** Items not sent on purpose (a deleted webhook, an email over the per-recipient limit), by channel and reason. */
+  discarded(): Promise<DiscardedCount[]>;
 }

@@ -10,10 +10,11 @@ export interface WebhookResult {
   /** True for a 2xx answer in time. */
   delivered: boolean;
   statusCode: number | null;
+  /** What went wrong, in words that name no address: the deliveries list shows it. */
   error: string | null;
 }
 
 export interface WebhookSender {
-  /** POSTs one signed event; never throws for a failed delivery, it reports it. */
+  /** POSTs one signed event and settles within its deadline; never throws for a failed delivery, it reports it. */
   send(request: WebhookRequest): Promise<WebhookResult>;
 }
