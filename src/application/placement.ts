@@ -1,7 +1,7 @@
 import { Actor, canSeeBooking } from '../domain/actor';
-import { Admission, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
+import { Admission, instantAtOrAfter, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
 import { InThePastError, OutsideWorkingHoursError, PoolUnavailableError, ProviderNotFoundError, SlotUnavailableError } from '../domain/errors';
-import { addDays } from '../domain/local-date';
+import { MINUTES_PER_DAY } from '../domain/local-date';
 import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Placement } from '../domain/occupancy';
 import { chooseProviders, onServiceGrid, providersOf, Service } from '../domain/service';
 import { TimeZones } from '../domain/time-zones';
@@ -103,9 +103,9 @@ export class Placer {
     const window = windowOf(date);
     const agendas = await repos.agendas.load(providersOf(service), window.from, window.to);
     const judges = new Map([...agendas].map(([id, agenda]) => [id, this.judgeOf(agenda, now, options.excludeBookingId)]));
-    const dayStart = this.zones.toInstant(date, 0, service.timezone) ?? placed.span.startsAt;
-    const dayEnd = spanAt(this.zones, service.timezone, addDays(date, 1), 0, 5);
-    const dayEndsAt = dayEnd.ok ? dayEnd.span.startsAt : dayStart + 86_400_000;
+    // The date's first instant and the next date's: either midnight may be skipped (a zone that changes at 00:00).
+    const dayStart = instantAtOrAfter(this.zones, service.timezone, date, 0);
+    const dayEndsAt = instantAtOrAfter(this.zones, service.timezone, date, MINUTES_PER_DAY);
     const load = (id: number) => judges.get(id)!.bookingsStartingIn(dayStart, dayEndsAt);
     const chosen = chooseProviders(service.pools, judges, placed.span, load, pins, options.keep);
     if (!chosen.ok) throw new PoolUnavailableError(chosen.pool);
