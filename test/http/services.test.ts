@@ -178,6 +178,11 @@ describe.each(DIALECTS)('services and pools over HTTP on %s', (dialect) => {
       expect((await get(t, `/api/v1/bookings?service_id=${s.id}`)).json().data.map((b: Json) => b.id)).toEqual([booking.id]);
       // It still takes its provider's time.
       expect((await get(t, `/api/v1/providers/${a.id}/availability?date=${DAY}&duration_minutes=60`)).json().days[0].slots).not.toContain('10:00');
+      // It can still be moved (among the pools it was booked from) and cancelled.
+      const moved = await patch(t, `/api/v1/bookings/${booking.id}`, { time: '11:00' });
+      expect(moved.statusCode).toBe(200);
+      expect(moved.json()).toMatchObject({ service_id: s.id, provider_ids: [a.id], time: '11:00:00' });
+      expect((await del(t, `/api/v1/bookings/${booking.id}`)).statusCode).toBe(204);
     });
 
     it('lets clients read services but not write them: 403, decided before the body is read', async () => {
@@ -530,6 +535,17 @@ describe.each(DIALECTS)('services and pools over HTTP on %s', (dialect) => {
       expect(await stored(t)).toEqual(before);
       // x could take 09:00, but the only provider of the second pool is busy then.
       expect((await post(t, '/api/v1/bookings', { service_id: svc.id, date: DAY, time: '09:00', provider_ids: [x.id] })).json().details).toEqual({ pool: 1 });
+    });
+
+    it('replays a service booking made with an Idempotency-Key, and refuses the key with another body', async () => {
+      const key = { 'idempotency-key': `salon-${salon.id}` };
+      const first = await post(t, '/api/v1/bookings', { service_id: salon.id, date: DAY, time: '10:00' }, key);
+      expect(first.statusCode).toBe(201);
+      const again = await post(t, '/api/v1/bookings', { service_id: salon.id, date: DAY, time: '10:00' }, key);
+      expect([again.statusCode, again.json()]).toEqual([201, first.json()]);
+      const other = await post(t, '/api/v1/bookings', { service_id: salon.id, date: DAY, time: '10:00', provider_ids: [newYork.id] }, key);
+      expectErrorShape(other, 422, 'IDEMPOTENCY_KEY_REUSED');
+      expect((await get(t, `/api/v1/bookings?service_id=${salon.id}`)).json().data).toHaveLength(1);
     });
 
     it('shows service_id null and provider_ids [provider_id] on bookings made without a service', async () => {
