@@ -1,7 +1,7 @@
 import { Actor, canSeeBooking } from '../domain/actor';
-import { Admission, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
-import { InThePastError, OutsideWorkingHoursError, PoolUnavailableError, ProviderNotFoundError, SlotUnavailableError } from '../domain/errors';
-import { addDays } from '../domain/local-date';
+import { Admission, instantAtOrAfter, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
+import { InThePastError, NonexistentLocalTimeError, OutsideWorkingHoursError, PoolUnavailableError, ProviderNotFoundError, SlotUnavailableError } from '../domain/errors';
+import { formatMinutes, MINUTES_PER_DAY } from '../domain/local-date';
 import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Placement } from '../domain/occupancy';
 import { chooseProviders, onServiceGrid, providersOf, Service } from '../domain/service';
 import { TimeZones } from '../domain/time-zones';
@@ -96,16 +96,19 @@ export class Placer {
     startMinute: number,
     options: PlaceOptions,
   ): Promise<Placed> {
+    // The duration is the service's, not the request's: a span that would run past local midnight is off the
+    // service's grid (422), not a malformed request (400).
+    const startsAt = this.zones.toInstant(date, startMinute, service.timezone);
+    if (startsAt === null) throw new NonexistentLocalTimeError(date, formatMinutes(startMinute), service.timezone);
+    if (startsAt < now) throw new InThePastError();
     const placed = spanAt(this.zones, service.timezone, date, startMinute, service.durationMinutes);
-    if (!placed.ok) throw refusalToError(placed, service.timezone, date, startMinute);
-    if (placed.span.startsAt < now) throw new InThePastError();
-    if (!onServiceGrid(service, startMinute)) throw new OutsideWorkingHoursError();
+    if (!placed.ok || !onServiceGrid(service, startMinute)) throw new OutsideWorkingHoursError();
     const window = windowOf(date);
     const agendas = await repos.agendas.load(providersOf(service), window.from, window.to);
     const judges = new Map([...agendas].map(([id, agenda]) => [id, this.judgeOf(agenda, now, options.excludeBookingId)]));
-    const dayStart = this.zones.toInstant(date, 0, service.timezone) ?? placed.span.startsAt;
-    const dayEnd = spanAt(this.zones, service.timezone, addDays(date, 1), 0, 5);
-    const dayEndsAt = dayEnd.ok ? dayEnd.span.startsAt : dayStart + 86_400_000;
+    // The date's first instant and the next date's: either midnight may be skipped (a zone that changes at 00:00).
+    const dayStart = instantAtOrAfter(this.zones, service.timezone, date, 0);
+    const dayEndsAt = instantAtOrAfter(this.zones, service.timezone, date, MINUTES_PER_DAY);
     const load = (id: number) => judges.get(id)!.bookingsStartingIn(dayStart, dayEndsAt);
     const chosen = chooseProviders(service.pools, judges, placed.span, load, pins, options.keep);
     if (!chosen.ok) throw new PoolUnavailableError(chosen.pool);

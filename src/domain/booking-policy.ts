@@ -62,7 +62,7 @@ export function assertWithinDay(startMinute: number, durationMinutes: number): v
 }
 
 /** The first instant whose wall clock reads `minute` or later on `date` (the end of a skipped gap for a skipped time). */
-function instantAtOrAfter(zones: TimeZones, timezone: string, date: string, minute: number): number {
+export function instantAtOrAfter(zones: TimeZones, timezone: string, date: string, minute: number): number {
   if (minute >= MINUTES_PER_DAY) return instantAtOrAfter(zones, timezone, addDays(date, 1), 0);
   for (let m = minute; m < MINUTES_PER_DAY; m++) {
     const t = zones.toInstant(date, m, timezone);

@@ -34,13 +34,13 @@ const quote = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * Values the API now refuses (line breaks in names, addresses that look like lists), stored as an older version or a
  * direct import could have stored them: the email must stay safe whatever the store holds.
  */
-async function storeAsOfOld(t: TestApp, booking: { id: number; provider_id: number }, values: { providerName?: string; customer?: Record<string, string> }) {
-  if (values.providerName !== undefined) await queryDatabase(t.databaseUrl, `update providers set name = ${quote(values.providerName)} where id = ${booking.provider_id}`);
+async function storeAsOfOld(t: TestApp, booking: Record<string, unknown>, values: { providerName?: string; customer?: Record<string, string> }) {
+  if (values.providerName !== undefined) await queryDatabase(t.databaseUrl, `update providers set name = ${quote(values.providerName)} where id = ${Number(booking.provider_id)}`);
   if (!values.customer) return;
-  const [event] = await queryDatabase<{ id: number; booking: string }>(t.databaseUrl, `select id, booking from booking_events where booking_id = ${booking.id} order by id`);
+  const [event] = await queryDatabase<{ id: number; booking: string }>(t.databaseUrl, `select id, booking from booking_events where booking_id = ${Number(booking.id)} order by id`);
   const view = JSON.stringify({ ...JSON.parse(event.booking), ...values.customer });
   await queryDatabase(t.databaseUrl, `update booking_events set booking = ${quote(view)} where id = ${event.id}`);
-  await queryDatabase(t.databaseUrl, `update bookings set view = ${quote(view)} where id = ${booking.id}`);
+  await queryDatabase(t.databaseUrl, `update bookings set view = ${quote(view)} where id = ${Number(booking.id)}`);
 }
 
 describe.each(DIALECTS)('booking email that customers and clients try to abuse, on %s', (dialect) => {

@@ -68,15 +68,15 @@ export class InMemoryBookingRepository implements BookingRepository {
   private updateNow(booking: Booking, placements: readonly Placement[] | null, event: EventRecord, view: Omit<BookingView, 'id'>, basis: WriteBasis): void {
     const current = this.state.bookings.get(booking.id);
     if (!current || current.version !== booking.version - 1) throw new StaleDecisionError('the booking changed');
-    if (placements !== null || !isOccupying(booking.status)) {
-      for (const o of this.state.occupancies.values()) {
-        if (o.bookingId === booking.id && o.status === 'occupying') this.state.occupancies.set(o.id, { ...o, status: 'released' });
-      }
-    }
     if (placements !== null && isOccupying(booking.status)) {
+      for (const o of [...this.state.occupancies.values()]) if (o.bookingId === booking.id) this.state.occupancies.delete(o.id);
       assertRevisions(this.state, basis.revisions);
       moveLanesIn(this.state, basis.laneChanges ?? [], basis.expired);
       occupy(this.state, placements, { bookingId: booking.id, holdId: null, expiresAt: null }, booking.startsAt);
+    } else if (!isOccupying(booking.status)) {
+      for (const o of this.state.occupancies.values()) {
+        if (o.bookingId === booking.id && o.status === 'occupying') this.state.occupancies.set(o.id, { ...o, status: 'released' });
+      }
     }
     const stored = { ...structuredClone(booking), createdAt: current.createdAt, createdBy: current.createdBy, manageTokenHash: current.manageTokenHash };
     this.state.bookings.set(booking.id, stored);

@@ -162,13 +162,14 @@ abstract class StatementBookingWrites implements BookingWrites {
       .where('version', '=', booking.version - 1)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    if (placements !== null || !isOccupying(booking.status)) {
-      // Released first, then taken again: a booking moved within its own span never meets itself.
-      await db.updateTable('occupancies').set({ status: 'released' }).where('booking_id', '=', booking.id).where('status', '=', 'occupying').execute();
-    }
     if (placements !== null && isOccupying(booking.status)) {
+      // A moved booking keeps no row of its old spans: lists find a provider's bookings through these rows, one per
+      // provider it takes. Gone first, then taken again: a booking moved within its own span never meets itself.
+      await db.deleteFrom('occupancies').where('booking_id', '=', booking.id).execute();
       await prepareLanes(db, basis);
       await insertOccupancies(db, booking.id, placements, booking.startsAt);
+    } else if (!isOccupying(booking.status)) {
+      await db.updateTable('occupancies').set({ status: 'released' }).where('booking_id', '=', booking.id).where('status', '=', 'occupying').execute();
     }
     await insertEvent(db, this.dialect, booking.id, booking, event, viewTail);
     return true;

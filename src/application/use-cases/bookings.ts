@@ -356,10 +356,11 @@ export class UpdateBooking {
       let placements = null;
       let basis: WriteBasis = { revisions: new Map(), expired: [] };
       if (moved) {
+        // A service's later changes apply to new bookings only: a moved booking keeps its duration and zone.
         const target: Target =
           current.serviceId === null
             ? { kind: 'provider', providerId: current.providerId, durationMinutes }
-            : { kind: 'service', service: await serviceOf(repos, current.serviceId, true) };
+            : { kind: 'service', service: { ...(await serviceOf(repos, current.serviceId, true)), durationMinutes: current.durationMinutes, timezone: current.timezone } };
         if (target.kind === 'provider') assertWithinDay(startMinute, durationMinutes);
         const placed = await placer.place(repos, now, target, date, startMinute, {
           excludeBookingId: current.id,
