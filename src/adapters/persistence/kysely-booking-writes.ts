@@ -67,8 +67,10 @@ function nextId(dialect: DialectName, table: 'bookings' | 'booking_events'): Raw
   return dialect === 'postgres' ? sql.raw(`select nextval('${table}_id_seq') as id`) : sql.raw(`select coalesce(max(id), 0) + 1 as id from ${table}`);
 }
 
-/** The booking and its event, as stored views (`{"id":` + id + `,` + the rest). */
+/** A booking's stored view (`{"id":` + id + `,` + the rest), built in SQL where the id is given there. */
 const stored = (id: RawBuilder<unknown>, viewTail: unknown) => sql`'{"id":' || ${id} || ',' || ${viewTail}`;
+/** The same view where the id is known: one parameter, so the statement's text never changes (it stays prepared). */
+const storedText = (id: number, viewTail: string) => `{"id":${id},${viewTail}`;
 
 // The statements shared by both databases, run inside the caller's transaction.
 
@@ -90,7 +92,7 @@ async function insertEvent(db: Kysely<Database>, dialect: DialectName, bookingId
   const position = dialect === 'sqlite' ? sql`n.id` : sql`null`;
   await sql`
     insert into booking_events (id, booking_id, ${sql.join(columns.map((c) => sql.ref(c)))}, booking, position)
-    select n.id, ${bookingId}, ${sql.join(columns.map((c) => values[c]))}, ${stored(sql.lit(bookingId) as RawBuilder<unknown>, viewTail)}, ${position}
+    select n.id, ${bookingId}, ${sql.join(columns.map((c) => values[c]))}, ${storedText(bookingId, viewTail)}, ${position}
     from (${nextId(dialect, 'booking_events')}) n`.execute(db);
 }
 
@@ -157,7 +159,7 @@ abstract class StatementBookingWrites implements BookingWrites {
     const { created_by: _c, created_at: _a, manage_token_hash: _m, ...changes } = bookingValues(booking);
     const result = await db
       .updateTable('bookings')
-      .set({ ...changes, view: stored(sql.lit(booking.id) as RawBuilder<unknown>, viewTail) as unknown as string })
+      .set({ ...changes, view: storedText(booking.id, viewTail) })
       .where('id', '=', booking.id)
       .where('version', '=', booking.version - 1)
       .executeTakeFirst();
