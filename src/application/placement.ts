@@ -2,7 +2,7 @@ import { Actor, canSeeBooking } from '../domain/actor';
 import { Admission, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
 import { InThePastError, OutsideWorkingHoursError, PoolUnavailableError, ProviderNotFoundError, SlotUnavailableError } from '../domain/errors';
 import { addDays } from '../domain/local-date';
-import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Placement } from '../domain/occupancy';
+import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Occupancy, Placement } from '../domain/occupancy';
 import { chooseProviders, onServiceGrid, providersOf, Service } from '../domain/service';
 import { TimeZones } from '../domain/time-zones';
 import { ProviderAgenda } from './ports/agenda-repository';
@@ -77,7 +77,7 @@ export class Placer {
       if (admitted.reason === 'SLOT_UNAVAILABLE') throw await this.slotUnavailable(repos, admitted.conflictingBookingIds);
       throw refusalToError(admitted, provider.timezone, date, startMinute, judge.rules);
     }
-    const final = await this.finalPlacement(repos, agenda, admitted.admission, now, window);
+    const final = await this.finalPlacement(repos, agenda, admitted.admission, now, window, options.excludeBookingId);
     return {
       span: placed.span,
       timezone: provider.timezone,
@@ -110,7 +110,9 @@ export class Placer {
     const chosen = chooseProviders(service.pools, judges, placed.span, load, pins, options.keep);
     if (!chosen.ok) throw new PoolUnavailableError(chosen.pool);
     const finals = [];
-    for (const choice of chosen.choices) finals.push(await this.finalPlacement(repos, agendas.get(choice.providerId)!, choice.admission, now, window));
+    for (const choice of chosen.choices) {
+      finals.push(await this.finalPlacement(repos, agendas.get(choice.providerId)!, choice.admission, now, window, options.excludeBookingId));
+    }
     return {
       span: placed.span,
       timezone: service.timezone,
@@ -136,7 +138,8 @@ export class Placer {
 
   /**
    * The placement as admitted, or, when every lane is held though the count allows one more, with the lanes of the
-   * span's cluster of overlapping occupancies assigned afresh (only where the providers are locked).
+   * span's cluster of overlapping occupancies assigned afresh (only where the providers are locked). A booking being
+   * moved (`excludeBookingId`) gives up its own occupancies before it takes the new ones: they take no lane here.
    */
   private async finalPlacement(
     repos: Repositories,
@@ -144,11 +147,13 @@ export class Placer {
     admission: Admission,
     now: number,
     window: { from: number; to: number },
+    excludeBookingId?: number,
   ): Promise<{ placement: Placement; laneChanges: LaneChange[]; expired: number[] }> {
     if (!admission.relane) return { placement: admission.placement, laneChanges: [], expired: admission.expired };
     if (!repos.locked) throw new StaleDecisionError('lanes must be reassigned', true);
     const { blockStart, blockEnd, providerId } = admission.placement;
-    let occupied = agenda.occupied;
+    const others = (occupied: Occupancy[]) => occupied.filter((o) => excludeBookingId === undefined || o.bookingId !== excludeBookingId);
+    let occupied = others(agenda.occupied);
     let from = window.from;
     let to = window.to;
     for (;;) {
@@ -166,7 +171,7 @@ export class Placer {
       }
       from -= 7 * 86_400_000;
       to += 7 * 86_400_000;
-      occupied = (await repos.agendas.load([providerId], from, to)).get(providerId)!.occupied;
+      occupied = others((await repos.agendas.load([providerId], from, to)).get(providerId)!.occupied);
     }
   }
 
