@@ -161,7 +161,7 @@ export class Placer {
       const cluster = clusterAround(live, blockStart, blockEnd);
       const reachesEdge = cluster.some((o) => o.blockStart < from + MAX_BLOCK_MS || o.blockEnd > to - MAX_BLOCK_MS);
       if (!reachesEdge) {
-        const lanes = assignLanes([...cluster.map((o) => ({ key: o.id, blockStart: o.blockStart, blockEnd: o.blockEnd })), { key: -1, blockStart, blockEnd }]);
+        const lanes = assignLanes([...cluster.map((o) => ({ key: o.id, lane: o.lane, blockStart: o.blockStart, blockEnd: o.blockEnd })), { key: -1, blockStart, blockEnd }], now);
         const laneChanges = cluster.filter((o) => lanes.get(o.id) !== o.lane).map((o) => ({ occupancyId: o.id, lane: lanes.get(o.id)! }));
         // Expired holds anywhere in the cluster's reach occupy nothing, but would share a lane moved under them.
         const lo = Math.min(blockStart, ...cluster.map((o) => o.blockStart));
