@@ -156,6 +156,25 @@ describe.each(DIALECTS)('holds over HTTP on %s', (dialect) => {
       expect(await storedPeak(queryOf(t), p.id, t.clock.now())).toBe(2);
     });
 
+    it('and availability’s ETag moves with it: a hold, its expiry and its release each give a new answer', async () => {
+      const p = await createProvider(t);
+      const url = `/api/v1/providers/${p.id}/availability?date=${DATE}&duration_minutes=60`;
+      const etagNow = async () => (await get(t, url)).headers.etag as string;
+      const free = await etagNow();
+      const h = await hold(t, { ...slot(p.id), ttl_seconds: 30 });
+      const held = await etagNow();
+      expect(held).not.toBe(free);
+      expect((await get(t, url, { 'if-none-match': held })).statusCode).toBe(304);
+      t.clock.set(Date.parse(h.expires_at));
+      const expired = await get(t, url, { 'if-none-match': held });
+      expect(expired.statusCode).toBe(200);
+      expect(expired.json().days[0].slots).toContain('10:00');
+      const g = await hold(t, slot(p.id));
+      const again = await etagNow();
+      await del(t, `/api/v1/holds/${g.id}`);
+      expect((await get(t, url, { 'if-none-match': again })).statusCode).toBe(200);
+    });
+
     it('and counts against capacity in availability’s remaining', async () => {
       const p = await createProvider(t, { capacity: 3 });
       await hold(t, slot(p.id, '10:00'));
@@ -196,7 +215,10 @@ describe.each(DIALECTS)('holds over HTTP on %s', (dialect) => {
       const bobsBooking = await post(t, '/api/v1/bookings', { hold_id: h.id }, as(t, bob.key));
       expectErrorShape(bobsBooking, 404, 'HOLD_NOT_FOUND');
       expectErrorShape(await get(t, '/api/v1/holds/999999'), 404, 'HOLD_NOT_FOUND');
+      // An admin reads every hold, but a hold becomes a booking only for the key that made it.
       expect((await get(t, `/api/v1/holds/${h.id}`)).statusCode).toBe(200);
+      expectErrorShape(await post(t, '/api/v1/bookings', { hold_id: h.id }), 404, 'HOLD_NOT_FOUND');
+      expect((await book(t, { hold_id: h.id }, as(t, alice.key))).provider_id).toBe(p.id);
     });
 
     it('needs a key: 401 without one', async () => {
