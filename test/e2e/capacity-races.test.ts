@@ -161,6 +161,24 @@ describe.each(SETUPS)('capacity races: $name', ({ dialect, processes }) => {
     }
   });
 
+  it('lets one decision win when confirmations and declines of one pending booking arrive at once', async () => {
+    const p = await provider();
+    const approval = await service({ duration_minutes: 30, pools: [[p.id]], requires_confirmation: true });
+    const pending = await api(on(0), 'POST', '/api/v1/bookings', { service_id: approval.id, date: '2027-12-29', time: '14:00' });
+    expect(pending.body.status).toBe('pending');
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => api(on(i), 'POST', `/api/v1/bookings/${pending.body.id}/${i % 2 ? 'decline' : 'confirm'}`)),
+    );
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 200)) expect({ status: a.status, code: a.body.code }).toEqual({ status: 409, code: 'BOOKING_NOT_PENDING' });
+    const [row] = await query(`select status, version from bookings where id = ${pending.body.id}`);
+    expect({ status: row.status, version: Number(row.version) }).toEqual({ status: won[0].body.status, version: 2 });
+    const events = await query(`select type from booking_events where booking_id = ${pending.body.id} order by id`);
+    expect(events.map((e) => e.type)).toEqual(['booking.created', won[0].body.status === 'active' ? 'booking.confirmed' : 'booking.declined']);
+    await expectHealthy(p.id, 1);
+  });
+
   it('turns one hold into one booking when many conversions of it arrive at once', async () => {
     const p = await provider({ capacity: 2 });
     const held = await api(on(0), 'POST', '/api/v1/holds', { provider_id: p.id, date: '2027-12-29', time: '10:00' });
