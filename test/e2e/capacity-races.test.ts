@@ -108,6 +108,21 @@ describe.each(SETUPS)('capacity races: $name', ({ dialect, processes }) => {
     await expectHealthy(p.id, 3);
   });
 
+  it('reassigns lanes for exactly one of simultaneous bookings that fit only by moving others', async () => {
+    const p = await provider({ capacity: 2 });
+    const at = (time: string, duration: number) => ({ provider_id: p.id, date: '2027-12-31', time, duration_minutes: duration });
+    // 09:00-10:00 on lane 1 and 10:30-11:30 on lane 2 (the booking beside it on lane 1 is cancelled): 09:30-11:00
+    // overlaps one of them at a time, yet neither lane is free across it.
+    expect((await api(on(0), 'POST', '/api/v1/bookings', at('09:00', 60))).status).toBe(201);
+    const beside = await api(on(0), 'POST', '/api/v1/bookings', at('10:30', 60));
+    expect((await api(on(0), 'POST', '/api/v1/bookings', at('10:30', 60))).status).toBe(201);
+    expect((await api(on(0), 'DELETE', `/api/v1/bookings/${beside.body.id}`)).status).toBe(204);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => api(on(i), 'POST', '/api/v1/bookings', at(i % 2 ? '09:30' : '09:45', i % 2 ? 90 : 60))));
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status !== 201)) expect({ status: a.status, code: a.body.code }).toEqual({ status: 409, code: 'SLOT_UNAVAILABLE' });
+    await expectHealthy(p.id, 2);
+  });
+
   it('counts holds, pending bookings and active ones alike when they race for one slot', async () => {
     const p = await provider({ capacity: 3 });
     const plain = await service({ duration_minutes: 60, pools: [[p.id]] });
