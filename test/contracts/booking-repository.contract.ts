@@ -93,7 +93,7 @@ export function describeBookingRepositoryContract(name: string, makeHarness: Mak
         const p = await newProvider('UTC', 2);
         await book(aBooking().of(p).at('2027-06-01', '10:00').lasting(60));
         await book(aBooking().of(p).at('2027-06-01', '10:00').lasting(60).onLane(2));
-        await expect(book(aBooking().of(p).at('2027-06-01', '10:00').lasting(60).onLane(3))).rejects.toThrow();
+        await expect(book(aBooking().of(p).at('2027-06-01', '10:00').lasting(60).onLane(3))).rejects.toThrow(StaleDecisionError);
         await expect(book(aBooking().of(p).at('2027-06-01', '10:30').lasting(60).onLane(2))).rejects.toThrow(StaleDecisionError);
         expect(await h().peek.bookingsOf(p.id)).toHaveLength(2);
       });

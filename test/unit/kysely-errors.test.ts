@@ -12,6 +12,13 @@ describe('driver error recognition', () => {
     expect(isOverlapViolation(Object.assign(new Error('conflicting key value violates exclusion constraint'), { code: '23P01' }))).toBe(true);
   });
 
+  it('recognises a lane above the provider’s capacity from either database as the same rule', () => {
+    const sqlite = foreign('LANE_ABOVE_CAPACITY', 'SQLITE_CONSTRAINT_TRIGGER');
+    expect(isOverlapViolation(sqlite)).toBe(true);
+    expect(isOverlapViolation(Object.assign(new Error('lane 3 is above the capacity of provider 7'), { code: '23514' }))).toBe(true);
+    expect(isOverlapViolation(Object.assign(new Error('new row violates check constraint "bookings_span_valid"'), { code: '23514' }))).toBe(false);
+  });
+
   it('does not take other failures for an overlap', () => {
     expect(isOverlapViolation(foreign('UNIQUE constraint failed: providers.email_key', 'SQLITE_CONSTRAINT_UNIQUE'))).toBe(false);
     expect(isOverlapViolation(new Error('SLOT_UNAVAILABLE mentioned in some unrelated failure'))).toBe(false);

@@ -5,7 +5,7 @@ import { InMemoryState, StoredOccupancy } from './in-memory-state';
 
 /**
  * The rule the databases enforce on occupancies: two occupying ones of a provider never share a lane at once, and no
- * lane is above the provider's capacity. A write that would break the first is stale, as the database would refuse it.
+ * lane is above the provider's capacity. A write that would break either is stale, as the database would refuse it.
  */
 export function assertLaneFree(state: InMemoryState, o: Pick<StoredOccupancy, 'providerId' | 'lane' | 'blockStart' | 'blockEnd'>, selfId?: number): void {
   for (const other of state.occupancies.values()) {
@@ -14,7 +14,7 @@ export function assertLaneFree(state: InMemoryState, o: Pick<StoredOccupancy, 'p
     }
   }
   const capacity = state.providers.get(o.providerId)?.capacity ?? 1;
-  if (o.lane > capacity) throw new Error(`lane ${o.lane} is above the capacity of provider ${o.providerId}`);
+  if (o.lane > capacity) throw new StaleDecisionError(`lane ${o.lane} is above the capacity of provider ${o.providerId}`);
 }
 
 /** Releases expired holds' occupancies, then moves occupancies between lanes, checking the rule after each move. */

@@ -9,10 +9,15 @@ function messageOf(error: unknown): string {
   return typeof error === 'object' && error !== null && 'message' in error ? String((error as { message: unknown }).message) : '';
 }
 
-/** The no-overlap rule fired: Postgres exclusion constraint, or the SQLite trigger. */
+/**
+ * The lane rule fired: two occupancies overlapping on one lane (Postgres exclusion constraint, SQLite trigger), or a
+ * lane above the provider's capacity (the capacity triggers), which a write judged against an older capacity meets.
+ */
 export function isOverlapViolation(error: unknown): boolean {
   const code = codeOf(error);
-  return code === '23P01' || (code?.startsWith('SQLITE_CONSTRAINT') === true && messageOf(error).includes('SLOT_UNAVAILABLE'));
+  const message = messageOf(error);
+  if (code === '23P01' || (code === '23514' && message.includes('above the capacity'))) return true;
+  return code?.startsWith('SQLITE_CONSTRAINT') === true && (message.includes('SLOT_UNAVAILABLE') || message.includes('LANE_ABOVE_CAPACITY'));
 }
 
 export function isUniqueViolation(error: unknown): boolean {
