@@ -1,8 +1,8 @@
 import { Actor, canSeeBooking } from '../domain/actor';
 import { Admission, instantAtOrAfter, instantRangeOfDates, PlacedSpan, ProviderJudge, refusalToError, spanAt } from '../domain/booking-policy';
 import { InThePastError, NonexistentLocalTimeError, OutsideWorkingHoursError, PoolUnavailableError, ProviderNotFoundError, SlotUnavailableError } from '../domain/errors';
-import { formatMinutes, MINUTES_PER_DAY } from '../domain/local-date';
-import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Placement } from '../domain/occupancy';
+import { addDays, formatMinutes, MINUTES_PER_DAY } from '../domain/local-date';
+import { assignLanes, clusterAround, isLive, LaneChange, MAX_BLOCK_MS, Occupancy, Placement } from '../domain/occupancy';
 import { chooseProviders, onServiceGrid, providersOf, Service } from '../domain/service';
 import { TimeZones } from '../domain/time-zones';
 import { ProviderAgenda } from './ports/agenda-repository';
@@ -77,7 +77,7 @@ export class Placer {
       if (admitted.reason === 'SLOT_UNAVAILABLE') throw await this.slotUnavailable(repos, admitted.conflictingBookingIds);
       throw refusalToError(admitted, provider.timezone, date, startMinute, judge.rules);
     }
-    const final = await this.finalPlacement(repos, agenda, admitted.admission, now, window);
+    const final = await this.finalPlacement(repos, agenda, admitted.admission, now, window, options.excludeBookingId);
     return {
       span: placed.span,
       timezone: provider.timezone,
@@ -113,7 +113,9 @@ export class Placer {
     const chosen = chooseProviders(service.pools, judges, placed.span, load, pins, options.keep);
     if (!chosen.ok) throw new PoolUnavailableError(chosen.pool);
     const finals = [];
-    for (const choice of chosen.choices) finals.push(await this.finalPlacement(repos, agendas.get(choice.providerId)!, choice.admission, now, window));
+    for (const choice of chosen.choices) {
+      finals.push(await this.finalPlacement(repos, agendas.get(choice.providerId)!, choice.admission, now, window, options.excludeBookingId));
+    }
     return {
       span: placed.span,
       timezone: service.timezone,
@@ -139,7 +141,8 @@ export class Placer {
 
   /**
    * The placement as admitted, or, when every lane is held though the count allows one more, with the lanes of the
-   * span's cluster of overlapping occupancies assigned afresh (only where the providers are locked).
+   * span's cluster of overlapping occupancies assigned afresh (only where the providers are locked). A booking being
+   * moved (`excludeBookingId`) gives up its own occupancies before it takes the new ones: they take no lane here.
    */
   private async finalPlacement(
     repos: Repositories,
@@ -147,11 +150,13 @@ export class Placer {
     admission: Admission,
     now: number,
     window: { from: number; to: number },
+    excludeBookingId?: number,
   ): Promise<{ placement: Placement; laneChanges: LaneChange[]; expired: number[] }> {
     if (!admission.relane) return { placement: admission.placement, laneChanges: [], expired: admission.expired };
     if (!repos.locked) throw new StaleDecisionError('lanes must be reassigned', true);
     const { blockStart, blockEnd, providerId } = admission.placement;
-    let occupied = agenda.occupied;
+    const others = (occupied: Occupancy[]) => occupied.filter((o) => excludeBookingId === undefined || o.bookingId !== excludeBookingId);
+    let occupied = others(agenda.occupied);
     let from = window.from;
     let to = window.to;
     for (;;) {
@@ -159,7 +164,7 @@ export class Placer {
       const cluster = clusterAround(live, blockStart, blockEnd);
       const reachesEdge = cluster.some((o) => o.blockStart < from + MAX_BLOCK_MS || o.blockEnd > to - MAX_BLOCK_MS);
       if (!reachesEdge) {
-        const lanes = assignLanes([...cluster.map((o) => ({ key: o.id, blockStart: o.blockStart, blockEnd: o.blockEnd })), { key: -1, blockStart, blockEnd }]);
+        const lanes = assignLanes([...cluster.map((o) => ({ key: o.id, lane: o.lane, blockStart: o.blockStart, blockEnd: o.blockEnd })), { key: -1, blockStart, blockEnd }], now);
         const laneChanges = cluster.filter((o) => lanes.get(o.id) !== o.lane).map((o) => ({ occupancyId: o.id, lane: lanes.get(o.id)! }));
         // Expired holds anywhere in the cluster's reach occupy nothing, but would share a lane moved under them.
         const lo = Math.min(blockStart, ...cluster.map((o) => o.blockStart));
@@ -169,7 +174,7 @@ export class Placer {
       }
       from -= 7 * 86_400_000;
       to += 7 * 86_400_000;
-      occupied = (await repos.agendas.load([providerId], from, to)).get(providerId)!.occupied;
+      occupied = others((await repos.agendas.load([providerId], from, to)).get(providerId)!.occupied);
     }
   }
 

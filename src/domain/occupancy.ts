@@ -71,20 +71,23 @@ export function peakOverlap(spans: readonly { blockStart: number; blockEnd: numb
 }
 
 /**
- * Lanes for spans that overlap one another (a connected cluster), using as few lanes as the busiest instant needs:
- * in start order, each span takes the lowest lane that no span still running holds. Returns lanes by key.
+ * Lanes for spans that overlap one another (a connected cluster), using as few lanes as the busiest instant from `now`
+ * on needs: what runs at `now`, then what starts later in start order, takes the lowest lane that nothing overlapping it
+ * holds. What has ended occupies nothing any more but still holds a lane that nothing overlapping it may share: from
+ * the latest end back, it keeps its lane (`lane`) unless something overlapping now holds it, else takes the lowest free
+ * one. Returns lanes by key.
  */
-export function assignLanes<K>(spans: readonly { key: K; blockStart: number; blockEnd: number }[]): Map<K, number> {
-  const ordered = [...spans].sort((a, b) => a.blockStart - b.blockStart || a.blockEnd - b.blockEnd);
+export function assignLanes<K>(spans: readonly { key: K; lane?: number; blockStart: number; blockEnd: number }[], now: number): Map<K, number> {
+  const ahead = spans.filter((s) => s.blockEnd > now).sort((a, b) => Math.max(a.blockStart, now) - Math.max(b.blockStart, now) || a.blockStart - b.blockStart);
+  const ended = spans.filter((s) => s.blockEnd <= now).sort((a, b) => b.blockEnd - a.blockEnd || b.blockStart - a.blockStart);
   const lanes = new Map<K, number>();
-  const running: { blockEnd: number; lane: number }[] = [];
-  for (const span of ordered) {
-    for (let i = running.length - 1; i >= 0; i--) if (running[i].blockEnd <= span.blockStart) running.splice(i, 1);
-    const taken = new Set(running.map((r) => r.lane));
-    let lane = 1;
+  const placed: { blockStart: number; blockEnd: number; lane: number }[] = [];
+  for (const span of [...ahead, ...ended]) {
+    const taken = new Set(placed.filter((p) => p.blockStart < span.blockEnd && span.blockStart < p.blockEnd).map((p) => p.lane));
+    let lane = span.blockEnd <= now && span.lane !== undefined && !taken.has(span.lane) ? span.lane : 1;
     while (taken.has(lane)) lane++;
     lanes.set(span.key, lane);
-    running.push({ blockEnd: span.blockEnd, lane });
+    placed.push({ blockStart: span.blockStart, blockEnd: span.blockEnd, lane });
   }
   return lanes;
 }

@@ -258,6 +258,21 @@ export function describeBookingRepositoryContract(name: string, makeHarness: Mak
         await expect(h().repos.bookings.createFromHold(released, NOW, booking, anEvent(), view)).rejects.toThrow(HoldExpiredError);
         expect(await h().peek.bookingsOf(p.id)).toEqual([]);
       });
+
+      it('refuses a hold whose lane a writer with a later clock released as expired and took, and stores nothing', async () => {
+        const p = await newProvider();
+        const held = aBooking().of(p).at('2027-07-22', '10:00');
+        const holdId = await h().repos.holds.create(aHold(p, held, NOW + 1_000), [held.placement()], NO_BASIS);
+        const [occupancy] = (await h().repos.agendas.load([p.id], 0, Number.MAX_SAFE_INTEGER)).get(p.id)!.occupied;
+        // A booking judged at NOW + 1000 found the hold expired: it released the hold's lane and took it.
+        const other = held.build();
+        const otherId = await h().repos.bookings.create(other, [held.placement()], anEvent(), bookingViewWithoutId(other, zones), { revisions: new Map(), expired: [occupancy.id] });
+        // A conversion that read its clock (NOW) before the hold expired writes only now.
+        const booking = held.build();
+        await expect(h().repos.bookings.createFromHold(holdId, NOW, booking, anEvent(), bookingViewWithoutId(booking, zones))).rejects.toThrow(HoldExpiredError);
+        expect(ids(await h().peek.bookingsOf(p.id))).toEqual([otherId]);
+        expect(await occupyingOf(otherId)).toHaveLength(1);
+      });
     });
 
     describe('AgendaRepository.load', () => {

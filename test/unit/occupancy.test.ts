@@ -39,8 +39,20 @@ describe('assignLanes and clusterAround', () => {
     const a = { key: 'a', blockStart: at('09:00'), blockEnd: at('11:00') };
     const b = { key: 'b', blockStart: at('12:00'), blockEnd: at('14:00') };
     const c = { key: 'c', blockStart: at('10:00'), blockEnd: at('13:00') };
-    const lanes = assignLanes([b, c, a]);
+    const lanes = assignLanes([b, c, a], at('00:00'));
     expect(lanes).toEqual(new Map([['a', 1], ['c', 2], ['b', 1]]));
+  });
+
+  it('give what runs or lies ahead lanes up to the busiest instant from now on; what has ended keeps its lane unless needed', () => {
+    // Three at once in the past, then only the long one from 10:30 on.
+    const e1 = { key: 'e1', lane: 1, blockStart: at('09:00'), blockEnd: at('10:00') };
+    const e2 = { key: 'e2', lane: 2, blockStart: at('09:00'), blockEnd: at('10:00') };
+    const long = { key: 'long', lane: 3, blockStart: at('09:00'), blockEnd: at('12:00') };
+    const early = { key: 'early', lane: 1, blockStart: at('07:00'), blockEnd: at('08:00') };
+    const lanes = assignLanes([e1, e2, long, early], at('10:30'));
+    expect(lanes.get('long')).toBe(1);
+    expect(lanes.get('early')).toBe(1);
+    expect(new Set([lanes.get('e1'), lanes.get('e2')])).toEqual(new Set([2, 3]));
   });
 
   it('find what a span would join through overlaps, transitively', () => {

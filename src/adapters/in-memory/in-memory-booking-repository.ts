@@ -86,12 +86,13 @@ export class InMemoryBookingRepository implements BookingRepository {
   async createFromHold(holdId: number, now: number, booking: NewBooking, event: EventRecord, view: Omit<BookingView, 'id'>): Promise<number> {
     const hold = this.state.holds.get(holdId);
     if (!hold || hold.status !== 'live' || hold.expiresAt <= now) throw new HoldExpiredError();
+    // A writer with a later clock may have released the hold's lanes as expired: then it ended as expired.
+    const held = [...this.state.occupancies.values()].filter((o) => o.holdId === holdId && o.status === 'occupying');
+    if (held.length !== booking.providerIds.length) throw new HoldExpiredError();
     this.state.holds.set(holdId, { ...hold, status: 'converted' });
     const stored: Booking = { ...structuredClone(booking), id: ++this.state.sequences.booking };
     this.state.bookings.set(stored.id, stored);
-    for (const o of this.state.occupancies.values()) {
-      if (o.holdId === holdId) this.state.occupancies.set(o.id, { ...o, holdId: null, bookingId: stored.id, expiresAt: null });
-    }
+    for (const o of held) this.state.occupancies.set(o.id, { ...o, holdId: null, bookingId: stored.id, expiresAt: null });
     this.record(stored, event, view);
     return stored.id;
   }

@@ -1,6 +1,7 @@
 import { Kysely, RawBuilder, sql } from 'kysely';
 import { EventRecord, NewBooking, WriteBasis } from '../../application/ports/booking-repository';
 import { Booking, isOccupying } from '../../domain/booking';
+import { HoldExpiredError } from '../../domain/errors';
 import { Placement } from '../../domain/occupancy';
 import { DialectName } from './database';
 import { moveLanes } from './kysely-agenda-repository';
@@ -191,7 +192,16 @@ abstract class StatementBookingWrites implements BookingWrites {
       .executeTakeFirst();
     if (Number(converted.numUpdatedRows) !== 1) return null;
     const id = await insertBooking(db, this.dialect, booking, viewTail);
-    await db.updateTable('occupancies').set({ booking_id: id, hold_id: null, expires_at: null }).where('hold_id', '=', holdId).execute();
+    // A writer whose clock had passed `expires_at` may have released the hold's lanes (and taken them) since `now` was
+    // read: the hold then ended as expired. Only lanes still occupying pass to the booking (the update waits for
+    // such a writer and sees what it did), and a missing one undoes the conversion.
+    const taken = await db
+      .updateTable('occupancies')
+      .set({ booking_id: id, hold_id: null, expires_at: null })
+      .where('hold_id', '=', holdId)
+      .where('status', '=', 'occupying')
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== booking.providerIds.length) throw new HoldExpiredError();
     await insertEvent(db, this.dialect, id, booking, event, viewTail);
     return id;
   }

@@ -1,6 +1,6 @@
 import { Actor } from '../../domain/actor';
 import { CapacityInUseError, ProviderNotFoundError, ValidationError } from '../../domain/errors';
-import { isLive, MAX_BLOCK_MS, peakOverlap } from '../../domain/occupancy';
+import { assignLanes, clusterAround, isLive, MAX_BLOCK_MS, peakOverlap } from '../../domain/occupancy';
 import { Provider, ProviderFields, validateProviderFields } from '../../domain/provider';
 import { TimeZones } from '../../domain/time-zones';
 import { requireAdmin } from '../access';
@@ -106,7 +106,7 @@ export class UpdateProvider {
       const now = this.clock.now();
       if ((changes.timezone ?? current.timezone) !== current.timezone || (changes.capacity ?? current.capacity) !== current.capacity) {
         await repos.providers.reviseRules(input.id);
-        if (changes.capacity !== undefined && changes.capacity < current.capacity) await lowerCapacity(repos, input.id, changes.capacity, now);
+        if (changes.capacity !== undefined && changes.capacity < current.capacity) await lowerCapacity(repos, input.id, changes.capacity, current.capacity, now);
       }
       const updated = await repos.providers.update(input.id, changes, now);
       if (!updated) throw new ProviderNotFoundError();
@@ -117,29 +117,29 @@ export class UpdateProvider {
 
 /**
  * Checks that at no instant from now on more than `capacity` bookings and live holds overlap, and moves what still
- * runs or lies ahead on a lane above it into the lower lanes (what has ended keeps its lane).
+ * runs or lies ahead on a lane above it into the lower lanes. What has ended keeps its lane unless something that
+ * still runs needs it; it may then take another one up to the capacity still in force (`current`).
  */
-async function lowerCapacity(repos: Repositories, providerId: number, capacity: number, now: number): Promise<void> {
-  const agenda = (await repos.agendas.load([providerId], now - MAX_BLOCK_MS, Number.MAX_SAFE_INTEGER)).get(providerId);
-  if (!agenda) throw new ProviderNotFoundError();
-  const live = agenda.occupied.filter((o) => isLive(o, now));
-  const ahead = live.filter((o) => o.blockEnd > now);
-  const busiest = peakOverlap(ahead, now, Number.MAX_SAFE_INTEGER);
-  if (busiest > capacity) throw new CapacityInUseError(busiest);
-  if (!ahead.some((o) => o.lane > capacity)) return;
-  // In start order, each takes the lowest lane free of what overlaps it: ended occupancies keep theirs.
-  const lanes = new Map<number, number>();
-  const laneOf = (o: (typeof live)[number]) => (o.blockEnd > now ? lanes.get(o.id) : o.lane);
-  for (const o of [...ahead].sort((a, b) => a.blockStart - b.blockStart || a.id - b.id)) {
-    const taken = new Set(live.filter((x) => x !== o && x.blockStart < o.blockEnd && x.blockEnd > o.blockStart).map(laneOf));
-    let lane = 1;
-    while (taken.has(lane)) lane++;
-    if (lane > capacity) throw new CapacityInUseError(capacity + 1);
-    lanes.set(o.id, lane);
+async function lowerCapacity(repos: Repositories, providerId: number, capacity: number, current: number, now: number): Promise<void> {
+  for (let from = now - MAX_BLOCK_MS; ; from -= 7 * 86_400_000) {
+    const agenda = (await repos.agendas.load([providerId], from, Number.MAX_SAFE_INTEGER)).get(providerId);
+    if (!agenda) throw new ProviderNotFoundError();
+    const live = agenda.occupied.filter((o) => isLive(o, now));
+    const ahead = live.filter((o) => o.blockEnd > now);
+    const busiest = peakOverlap(ahead, now, Number.MAX_SAFE_INTEGER);
+    if (busiest > capacity) throw new CapacityInUseError(busiest);
+    if (!ahead.some((o) => o.lane > capacity)) return;
+    // Everything connected to what lies ahead through overlaps; read further back while it reaches the window's edge.
+    const cluster = clusterAround(live, now, Number.MAX_SAFE_INTEGER);
+    if (cluster.some((o) => o.blockStart < from)) continue;
+    const lanes = assignLanes(cluster.map((o) => ({ key: o.id, lane: o.lane, blockStart: o.blockStart, blockEnd: o.blockEnd })), now);
+    const changes = cluster.filter((o) => lanes.get(o.id) !== o.lane).map((o) => ({ occupancyId: o.id, lane: lanes.get(o.id)! }));
+    // Only a past busier than the capacity in force (left by an earlier lowering) can need more lanes than it.
+    if (changes.some((c) => c.lane > current)) throw new CapacityInUseError(capacity + 1);
+    const expired = agenda.occupied.filter((o) => !isLive(o, now)).map((o) => o.id);
+    await repos.agendas.moveLanes(changes, expired);
+    return;
   }
-  const changes = ahead.filter((o) => lanes.get(o.id) !== o.lane).map((o) => ({ occupancyId: o.id, lane: lanes.get(o.id)! }));
-  const expired = agenda.occupied.filter((o) => !isLive(o, now)).map((o) => o.id);
-  await repos.agendas.moveLanes(changes, expired);
 }
 
 export class RotateCalendarToken {

@@ -125,12 +125,20 @@ export interface Situation {
   zone: string;
   schedule: RawSchedule | null;
   now: number;
-  /** Widened spans of the active bookings, as stored. */
+  /** Widened spans of what occupies (active and pending bookings, live holds), as stored. */
   blocks: Block[];
+  /** How many may overlap at any instant (1 unless given). */
+  capacity?: number;
+}
+
+/** The most blocks covering one instant of `[from, to)`: counted at every instant where one of them begins. */
+function busiest(blocks: Block[], from: number, to: number): number {
+  const instants = [from, ...blocks.map((b) => b.start).filter((t) => t > from && t < to)];
+  return Math.max(0, ...instants.map((t) => blocks.filter((b) => b.start <= t && t < b.end).length));
 }
 
 /** What API.md says a booking at `date minute` for `duration` minutes gets, and where it would start. */
-export function expectedVerdict(s: Situation, date: string, minute: number, duration: number): { verdict: Verdict; startsAt?: number } {
+export function expectedVerdict(s: Situation, date: string, minute: number, duration: number): { verdict: Verdict; startsAt?: number; remaining?: number } {
   if (minute + duration > 1440) return { verdict: 'VALIDATION_ERROR' };
   const startsAt = exactInstant(s.zone, date, minute);
   if (startsAt === null) return { verdict: 'NONEXISTENT_LOCAL_TIME' };
@@ -151,6 +159,8 @@ export function expectedVerdict(s: Situation, date: string, minute: number, dura
   }
   const blockStart = startsAt - (sc?.buffer_before_minutes ?? 0) * MINUTE;
   const blockEnd = endsAt + (sc?.buffer_after_minutes ?? 0) * MINUTE;
-  if (s.blocks.some((b) => b.start < blockEnd && blockStart < b.end)) return { verdict: 'SLOT_UNAVAILABLE', startsAt };
-  return { verdict: 'OK', startsAt };
+  const capacity = s.capacity ?? 1;
+  const peak = busiest(s.blocks, blockStart, blockEnd);
+  if (peak >= capacity) return { verdict: 'SLOT_UNAVAILABLE', startsAt };
+  return { verdict: 'OK', startsAt, remaining: capacity - peak };
 }

@@ -6,11 +6,14 @@ import { Repositories, UnitOfWork } from '../../../src/application/ports/unit-of
 import {
   CancelBooking,
   CreateBooking,
+  CreateHold,
   CreateProvider,
   GetAvailability,
   ListBookings,
   PutSchedule,
+  ReleaseHold,
   UpdateBooking,
+  UpdateProvider,
 } from '../../../src/application/use-cases';
 import { createService } from '../../../src/service';
 import { DialectName, freshDatabaseUrl } from '../../support/databases';
@@ -26,7 +29,10 @@ export interface World {
   /** The repositories outside any unit of work, to read what is stored. */
   store: Repositories;
   createProvider: CreateProvider;
+  updateProvider: UpdateProvider;
   putSchedule: PutSchedule;
+  createHold: CreateHold;
+  releaseHold: ReleaseHold;
   createBooking: CreateBooking;
   updateBooking: UpdateBooking;
   cancelBooking: CancelBooking;
@@ -70,7 +76,10 @@ export async function openWorld(name: WorldName, now = Date.parse('2027-01-04T08
     clock,
     store,
     createProvider: u.createProvider,
+    updateProvider: u.updateProvider,
     putSchedule: u.putSchedule,
+    createHold: u.createHold,
+    releaseHold: u.releaseHold,
     createBooking: u.createBooking,
     updateBooking: u.updateBooking,
     cancelBooking: u.cancelBooking,
