@@ -1,6 +1,6 @@
 /**
  * The outbox's cost per booking: bookings are created through the use cases, then one dispatcher pass fans their
- * events out and "sends" each email to the log (SMTP_URL unset, as in the throughput part). Measured in process:
+ * events out and "sends" each email to the log (SMTP_URL unset). Measured in process:
  * the CPU time of the pass divided by the emails it delivered.
  */
 import { openSync, closeSync, writeSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { SYSTEM_ACTOR } from '../src/domain/actor';
 import { addDays } from '../src/domain/local-date';
 import { createService } from '../src/service';
 import { DatabaseFactory, DatabaseKind } from './support/databases';
-import { median } from './throughput';
+import { median } from './support/stats';
 
 export interface DispatchResult {
   kind: DatabaseKind;

@@ -1,5 +1,5 @@
 /**
- * Summarises V8 CPU profiles written by `BENCH_CPU_PROF=<dir> npm run bench`:
+ * Summarises V8 CPU profiles of a server run with `node --cpu-prof` (BENCHMARKS.md, "Profiles"):
  * `node dist/bench/profile-summary.js <file.cpuprofile>...` prints self time by package and the top functions.
  */
 import { readFileSync } from 'node:fs';

@@ -1,18 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { LuxonTimeZones } from '../../src/adapters/time/luxon-time-zones';
+import { NodeCryptoSecrets } from '../../src/adapters/system/node-crypto-secrets';
+import { bookingViewWithoutId, viewJson } from '../../src/application/views';
+import { Booking } from '../../src/domain/booking';
 import { addDays } from '../../src/domain/local-date';
-
-/** Small, fast, seedable PRNG (mulberry32), so that both targets of a turn get the same request sequence. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const PROVIDER_COLUMNS = [
   'name',
@@ -26,8 +17,13 @@ export const PROVIDER_COLUMNS = [
   'updated_at',
 ] as const;
 
+/** Every column of `bookings`, the id included: a loaded booking's stored view names its id. */
 export const BOOKING_COLUMNS = [
+  'id',
   'provider_id',
+  'provider_ids',
+  'service_id',
+  'series_id',
   'date',
   'start_minute',
   'duration_minutes',
@@ -35,8 +31,6 @@ export const BOOKING_COLUMNS = [
   'timezone',
   'starts_at',
   'ends_at',
-  'block_start',
-  'block_end',
   'status',
   'customer_name',
   'customer_email',
@@ -46,9 +40,34 @@ export const BOOKING_COLUMNS = [
   'created_at',
   'updated_at',
   'cancelled_at',
+  'manage_token_hash',
+  'view',
+] as const;
+
+export const OCCUPANCY_COLUMNS = ['id', 'provider_id', 'lane', 'block_start', 'block_end', 'starts_at', 'booking_id', 'hold_id', 'status', 'expires_at'] as const;
+
+export const EVENT_COLUMNS = [
+  'id',
+  'booking_id',
+  'provider_id',
+  'booking_owner',
+  'type',
+  'at',
+  'actor',
+  'actor_kind',
+  'changes',
+  'booking',
+  'position',
 ] as const;
 
 export type Row = (string | number | null)[];
+
+/** A booking as the loader writes it: its row, one occupancy row per provider it takes, and its `booking.created` event. */
+export interface LoadedBooking {
+  booking: Row;
+  occupancies: Row[];
+  event: Row;
+}
 
 export function providerRow(index: number, timezone: string, now: number): Row {
   const email = `provider-${index}@bench.example`;
@@ -56,44 +75,73 @@ export function providerRow(index: number, timezone: string, now: number): Row {
 }
 
 const zones = new LuxonTimeZones();
+const secrets = new NodeCryptoSecrets();
 
 /**
- * A valid active booking row (no schedule, so no buffers): `startMinute` local wall time on `date` in `timezone`.
- * Bench layouts keep to 06:00-22:00 so that no daylight-saving gap or repeat is ever touched.
+ * An active booking of one provider (no schedule, so no buffers: its block is its span) at `startMinute` local
+ * wall time on `date` in `timezone`, as the service would have stored it: the view written by the service's own
+ * view function, the occupancy on lane 1, the event at position = id. Layouts keep to 06:00-22:00 so that no
+ * daylight-saving gap or repeat is touched.
  */
-export function bookingRow(
-  providerId: number,
-  timezone: string,
-  date: string,
-  startMinute: number,
-  durationMinutes: number,
-  createdBy: number | null,
-  now: number,
-): Row {
+export function loadedBooking(id: number, providerId: number, timezone: string, date: string, startMinute: number, durationMinutes: number, now: number): LoadedBooking {
   const startsAt = zones.toInstant(date, startMinute, timezone);
   if (startsAt === null) throw new Error(`bench layout hit a skipped local time: ${date} ${startMinute} ${timezone}`);
-  const endsAt = startsAt + durationMinutes * 60_000;
-  return [
+  const booking: Booking = {
+    id,
     providerId,
+    providerIds: [providerId],
+    serviceId: null,
+    seriesId: null,
     date,
     startMinute,
     durationMinutes,
-    startMinute + durationMinutes,
+    endMinute: startMinute + durationMinutes,
     timezone,
     startsAt,
-    endsAt,
-    startsAt,
-    endsAt,
-    'active',
-    null,
-    null,
-    null,
-    createdBy,
-    1,
-    now,
-    now,
-    null,
-  ];
+    endsAt: startsAt + durationMinutes * 60_000,
+    status: 'active',
+    customerName: `Customer ${id}`,
+    customerEmail: `customer-${id}@bench.example`,
+    notes: null,
+    createdBy: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    cancelledAt: null,
+    manageTokenHash: secrets.hash(`mt_bench_${id}`),
+  };
+  const view = viewJson(id, bookingViewWithoutId(booking, zones));
+  const b = booking;
+  return {
+    booking: [
+      b.id,
+      b.providerId,
+      JSON.stringify(b.providerIds),
+      b.serviceId,
+      b.seriesId,
+      b.date,
+      b.startMinute,
+      b.durationMinutes,
+      b.endMinute,
+      b.timezone,
+      b.startsAt,
+      b.endsAt,
+      b.status,
+      b.customerName,
+      b.customerEmail,
+      b.notes,
+      b.createdBy,
+      b.version,
+      b.createdAt,
+      b.updatedAt,
+      b.cancelledAt,
+      b.manageTokenHash,
+      view,
+    ],
+    // Occupancy ids follow booking ids: one provider per booking here.
+    occupancies: b.providerIds.map((p) => [id, p, 1, b.startsAt, b.endsAt, b.startsAt, id, null, 'occupying', null]),
+    event: [id, id, b.providerId, b.createdBy, 'booking.created', now, null, null, '{}', view, id],
+  };
 }
 
 /** Bookings per provider and day in the bulk layouts: hourly from 09:00, 30 minutes each. */
@@ -105,21 +153,17 @@ export function layoutSlot(firstDate: string, k: number): { date: string; startM
 }
 
 /**
- * Rows in slot order across providers (every provider's k-th booking before anyone's (k+1)-th), so that the
- * table's physical order interleaves providers as real traffic would. `counts[i]` bookings for provider `ids[i]`.
+ * Bookings in slot order across providers (every provider's k-th booking before anyone's (k+1)-th), so that the
+ * tables' physical order interleaves providers as real traffic would; ids 1, 2, ... in that order.
  */
-export function* layoutRows(
-  providers: { id: number; timezone: string; count: number }[],
-  firstDate: string,
-  createdBy: number | null,
-  now: number,
-): Generator<Row> {
+export function* layoutBookings(providers: { id: number; timezone: string; count: number }[], firstDate: string, now: number): Generator<LoadedBooking> {
   const maxCount = Math.max(0, ...providers.map((p) => p.count));
   let active = providers.filter((p) => p.count > 0);
+  let id = 0;
   for (let k = 0; k < maxCount; k++) {
     if (active.some((p) => p.count <= k)) active = active.filter((p) => p.count > k);
     const { date, startMinute } = layoutSlot(firstDate, k);
-    for (const p of active) yield bookingRow(p.id, p.timezone, date, startMinute, 30, createdBy, now);
+    for (const p of active) yield loadedBooking(++id, p.id, p.timezone, date, startMinute, 30, now);
   }
 }
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { openDatabase, parseSqliteUrl } from '../../src/adapters/persistence/database';
 import { migrateToLatest } from '../../src/adapters/persistence/migrator';
 import { startEmbeddedPostgres } from '../../test/support/embedded-postgres';
-import { Row } from './data';
+import { BOOKING_COLUMNS, EVENT_COLUMNS, LoadedBooking, OCCUPANCY_COLUMNS, Row } from './data';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -86,30 +86,39 @@ export async function migrate(url: string): Promise<void> {
   }
 }
 
-/** Multi-row prepared INSERTs straight into a table, in transactions: the bulk path of the benchmark's loads. */
+/** Multi-row prepared INSERTs straight into tables, in transactions: the bulk path of the benchmark's loads. */
 export interface BulkWriter {
   insert(table: string, columns: readonly string[], rows: Iterable<Row>): Promise<number>;
   /**
-   * Inserts bookings known not to overlap, then proves it with one query. SQLite's no-overlap triggers are
-   * dropped for the load and recreated as they were: their check scans every earlier span of the provider (no
-   * lower bound on block_start), which makes a large load quadratic. Postgres keeps its exclusion constraint.
+   * Inserts bookings known not to overlap with their occupancies and events (batch by batch, each batch's rows of
+   * the three tables in one transaction), then proves that no two occupancies of a provider's lane overlap and that
+   * every active booking has its occupancy. SQLite's occupancy triggers are dropped for the load and recreated as
+   * they were (a trigger per row is most of the load's time); PostgreSQL keeps its exclusion constraint, which
+   * checks every row as it goes in. Returns how many bookings were loaded.
    */
-  insertNonOverlappingBookings(columns: readonly string[], rows: Iterable<Row>): Promise<number>;
+  loadBookings(bookings: Iterable<LoadedBooking>): Promise<number>;
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Refreshes planner statistics. */
   analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Active spans of one provider sorted by start overlap somewhere iff some span overlaps the one before it. */
+/** Occupying spans of one lane sorted by start overlap somewhere iff some span overlaps the one before it. */
 const COUNT_OVERLAPS = `select count(*) as n from (
-  select block_start, lag(block_end) over (partition by provider_id order by block_start, id) as previous_end
-  from bookings where status = 'active') spans
+  select block_start, lag(block_end) over (partition by provider_id, lane order by block_start, id) as previous_end
+  from occupancies where status = 'occupying') spans
   where previous_end > block_start`;
+const COUNT_ACTIVE = `select count(*) as n from bookings where status = 'active'`;
+const COUNT_BOOKED_OCCUPANCIES = `select count(distinct booking_id) as n from occupancies where status = 'occupying' and booking_id is not null`;
 
 const SQLITE_ROWS_PER_STATEMENT = 500;
+/** PostgreSQL takes at most 65,535 parameters per statement; bookings have 23 columns. */
 const PG_ROWS_PER_STATEMENT = 1000;
 const STATEMENTS_PER_TRANSACTION = 100;
+/** Bookings per batch of the linked load: one statement per table and batch. */
+const SQLITE_BOOKINGS_PER_BATCH = 400;
+const PG_BOOKINGS_PER_BATCH = 1000;
+const BOOKINGS_PER_TRANSACTION = 20_000;
 
 function valuesClause(rows: number, columns: number, numbered: boolean): string {
   const groups: string[] = [];
@@ -122,8 +131,8 @@ function valuesClause(rows: number, columns: number, numbered: boolean): string 
   return groups.join(',');
 }
 
-function* batches(rows: Iterable<Row>, size: number): Generator<Row[]> {
-  let batch: Row[] = [];
+function* batches<T>(rows: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
   for (const row of rows) {
     batch.push(row);
     if (batch.length === size) {
@@ -134,8 +143,16 @@ function* batches(rows: Iterable<Row>, size: number): Generator<Row[]> {
   if (batch.length) yield batch;
 }
 
+/** The three tables of a linked load, in the order their foreign keys need. */
+const LINKED_TABLES: { table: string; columns: readonly string[]; rows: (b: LoadedBooking[]) => Row[] }[] = [
+  { table: 'bookings', columns: BOOKING_COLUMNS, rows: (bs) => bs.map((b) => b.booking) },
+  { table: 'occupancies', columns: OCCUPANCY_COLUMNS, rows: (bs) => bs.flatMap((b) => b.occupancies) },
+  { table: 'booking_events', columns: EVENT_COLUMNS, rows: (bs) => bs.map((b) => b.event) },
+];
+
 class SqliteBulkWriter implements BulkWriter {
   private readonly db: SqliteDatabase.Database;
+  private readonly statements = new Map<string, SqliteDatabase.Statement>();
 
   constructor(path: string) {
     this.db = new SqliteDatabase(path, { timeout: 10_000 });
@@ -144,22 +161,21 @@ class SqliteBulkWriter implements BulkWriter {
     this.db.pragma('foreign_keys = ON');
   }
 
-  async insert(table: string, columns: readonly string[], rows: Iterable<Row>): Promise<number> {
-    const head = `insert into ${table} (${columns.join(',')}) values `;
-    const statements = new Map<number, SqliteDatabase.Statement>();
-    const statementFor = (n: number) => {
-      let s = statements.get(n);
-      if (!s) statements.set(n, (s = this.db.prepare(head + valuesClause(n, columns.length, false))));
-      return s;
-    };
-    let total = 0;
+  private statementFor(table: string, columns: readonly string[], n: number): SqliteDatabase.Statement {
+    const key = `${table}:${n}`;
+    let s = this.statements.get(key);
+    if (!s) this.statements.set(key, (s = this.db.prepare(`insert into ${table} (${columns.join(',')}) values ${valuesClause(n, columns.length, false)}`)));
+    return s;
+  }
+
+  /** Runs `each` over the batches in transactions of `perTransaction` batches. */
+  private inTransactions<T>(items: Iterable<T[]>, perTransaction: number, each: (batch: T[]) => void): void {
     let inTransaction = 0;
     this.db.exec('begin immediate');
     try {
-      for (const batch of batches(rows, SQLITE_ROWS_PER_STATEMENT)) {
-        statementFor(batch.length).run(batch.flat());
-        total += batch.length;
-        if (++inTransaction === STATEMENTS_PER_TRANSACTION) {
+      for (const batch of items) {
+        each(batch);
+        if (++inTransaction === perTransaction) {
           this.db.exec('commit; begin immediate');
           inTransaction = 0;
         }
@@ -169,23 +185,36 @@ class SqliteBulkWriter implements BulkWriter {
       if (this.db.inTransaction) this.db.exec('rollback');
       throw error;
     }
+  }
+
+  async insert(table: string, columns: readonly string[], rows: Iterable<Row>): Promise<number> {
+    let total = 0;
+    this.inTransactions(batches(rows, SQLITE_ROWS_PER_STATEMENT), STATEMENTS_PER_TRANSACTION, (batch) => {
+      this.statementFor(table, columns, batch.length).run(batch.flat());
+      total += batch.length;
+    });
     return total;
   }
 
-  async insertNonOverlappingBookings(columns: readonly string[], rows: Iterable<Row>): Promise<number> {
-    const triggers = this.db.prepare("select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'bookings'").all() as {
+  async loadBookings(bookings: Iterable<LoadedBooking>): Promise<number> {
+    const triggers = this.db.prepare("select name, sql from sqlite_master where type = 'trigger' and tbl_name = 'occupancies'").all() as {
       name: string;
       sql: string;
     }[];
     for (const t of triggers) this.db.exec(`drop trigger ${t.name}`);
-    let total: number;
+    let total = 0;
     try {
-      total = await this.insert('bookings', columns, rows);
+      this.inTransactions(batches(bookings, SQLITE_BOOKINGS_PER_BATCH), BOOKINGS_PER_TRANSACTION / SQLITE_BOOKINGS_PER_BATCH, (batch) => {
+        for (const { table, columns, rows } of LINKED_TABLES) {
+          const values = rows(batch);
+          if (values.length) this.statementFor(table, columns, values.length).run(values.flat());
+        }
+        total += batch.length;
+      });
     } finally {
       for (const t of triggers) this.db.exec(t.sql);
     }
-    const { n } = this.db.prepare(COUNT_OVERLAPS).get() as { n: number };
-    if (n > 0) throw new Error(`the bulk load made ${n} overlapping active bookings`);
+    await verifyLoad(this, total);
     return total;
   }
 
@@ -212,21 +241,22 @@ class PostgresBulkWriter implements BulkWriter {
     return new PostgresBulkWriter(client);
   }
 
-  async insert(table: string, columns: readonly string[], rows: Iterable<Row>): Promise<number> {
-    const head = `insert into ${table} (${columns.join(',')}) values `;
-    let total = 0;
+  /** Named statements are parsed and planned once per connection, table and size. */
+  private run(table: string, columns: readonly string[], rows: Row[]): Promise<unknown> {
+    return this.client.query({
+      name: `bulk_${table}_${rows.length}`,
+      text: `insert into ${table} (${columns.join(',')}) values ${valuesClause(rows.length, columns.length, true)}`,
+      values: rows.flat(),
+    });
+  }
+
+  private async inTransactions<T>(items: Iterable<T[]>, perTransaction: number, each: (batch: T[]) => Promise<void>): Promise<void> {
     let inTransaction = 0;
     await this.client.query('begin');
     try {
-      for (const batch of batches(rows, PG_ROWS_PER_STATEMENT)) {
-        // Named statements are parsed and planned once per connection and size.
-        await this.client.query({
-          name: `bulk_${table}_${batch.length}`,
-          text: head + valuesClause(batch.length, columns.length, true),
-          values: batch.flat(),
-        });
-        total += batch.length;
-        if (++inTransaction === STATEMENTS_PER_TRANSACTION) {
+      for (const batch of items) {
+        await each(batch);
+        if (++inTransaction === perTransaction) {
           await this.client.query('commit');
           await this.client.query('begin');
           inTransaction = 0;
@@ -237,11 +267,32 @@ class PostgresBulkWriter implements BulkWriter {
       await this.client.query('rollback').catch(() => undefined);
       throw error;
     }
+  }
+
+  async insert(table: string, columns: readonly string[], rows: Iterable<Row>): Promise<number> {
+    let total = 0;
+    await this.inTransactions(batches(rows, PG_ROWS_PER_STATEMENT), STATEMENTS_PER_TRANSACTION, async (batch) => {
+      await this.run(table, columns, batch);
+      total += batch.length;
+    });
     return total;
   }
 
-  async insertNonOverlappingBookings(columns: readonly string[], rows: Iterable<Row>): Promise<number> {
-    return this.insert('bookings', columns, rows);
+  async loadBookings(bookings: Iterable<LoadedBooking>): Promise<number> {
+    let total = 0;
+    await this.inTransactions(batches(bookings, PG_BOOKINGS_PER_BATCH), BOOKINGS_PER_TRANSACTION / PG_BOOKINGS_PER_BATCH, async (batch) => {
+      for (const { table, columns, rows } of LINKED_TABLES) {
+        const values = rows(batch);
+        for (const chunk of batches(values, PG_ROWS_PER_STATEMENT)) await this.run(table, columns, chunk);
+      }
+      total += batch.length;
+    });
+    // The rows came with their ids: the sequences the service's writes draw from start after them.
+    for (const table of ['bookings', 'occupancies', 'booking_events']) {
+      await this.client.query(`select setval(pg_get_serial_sequence('${table}', 'id'), coalesce((select max(id) from ${table}), 0) + 1, false)`);
+    }
+    await verifyLoad(this, total);
+    return total;
   }
 
   async query<T>(text: string, params: unknown[] = []): Promise<T[]> {
@@ -255,6 +306,16 @@ class PostgresBulkWriter implements BulkWriter {
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/** No two occupancies of a lane overlap, and every active booking occupies its lane. */
+async function verifyLoad(writer: BulkWriter, loaded: number): Promise<void> {
+  const count = async (text: string) => Number((await writer.query<{ n: number | string }>(text))[0].n);
+  const overlaps = await count(COUNT_OVERLAPS);
+  if (overlaps > 0) throw new Error(`the bulk load made ${overlaps} overlapping occupancies`);
+  const active = await count(COUNT_ACTIVE);
+  const occupying = await count(COUNT_BOOKED_OCCUPANCIES);
+  if (active < loaded || occupying !== active) throw new Error(`after loading ${loaded} bookings: ${active} active bookings, ${occupying} with occupancies`);
 }
 
 export async function openBulkWriter(url: string): Promise<BulkWriter> {

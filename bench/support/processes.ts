@@ -1,13 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import http from 'node:http';
 import { freePort } from '../../test/support/embedded-postgres';
 
 export interface ServerProcess {
   url: string;
   pid: number;
-  /** Peak resident set size so far (VmHWM), in bytes; null when /proc is not there. */
-  peakRss(): number | null;
   stop(): Promise<void>;
 }
 
@@ -15,17 +13,6 @@ const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
-
-/** Reads VmHWM (peak RSS) of a process from /proc. */
-export function readPeakRss(pid: number): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-    return match ? Number(match[1]) * 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 function getStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
@@ -59,20 +46,20 @@ export async function waitReady(url: string, child: ChildProcess, deadlineMs: nu
 }
 
 /**
- * Starts `node <script>` in its own process with `env` (plus PORT and HOST), output appended to `logFile`,
+ * Starts `node <script> <args>` in its own process with `env` (plus PORT and HOST), output appended to `logFile`,
  * and waits until `/ready` answers. Returns once ready, with the time that took. `stop` sends SIGTERM and
- * waits for a clean exit (so that `--cpu-prof` profiles get written).
+ * waits for a clean exit.
  */
 export async function startServerProcess(
   script: string,
+  args: string[],
   env: Record<string, string>,
   logFile: string,
-  nodeArgs: string[] = [],
 ): Promise<ServerProcess & { readyMs: number }> {
   const port = await freePort();
   const fd = openSync(logFile, 'a');
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...nodeArgs, script], {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', fd, fd],
   });
@@ -92,7 +79,6 @@ export async function startServerProcess(
     url,
     pid,
     readyMs,
-    peakRss: () => readPeakRss(pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) {
@@ -109,44 +95,4 @@ export async function startServerProcess(
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** CPU time (user + system) a process has used so far, in clock ticks (1/100 s on Linux); null without /proc. */
-export function cpuTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th fields overall.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Waits until every process has used under 5% of a core over `windowMs` (background work of the previous turn,
- * such as an outbox draining, must not run into the next target's turn). Gives up after `maxMs`. Returns how
- * long it waited and which process was busy last, with its share of a core.
- */
-export async function settle(
-  processes: Record<string, number>,
-  windowMs = 500,
-  maxMs = 30_000,
-): Promise<{ waitedMs: number; busiest: string; share: number }> {
-  const started = Date.now();
-  const names = Object.keys(processes);
-  let busiest = '';
-  let share = 0;
-  while (Date.now() - started < maxMs) {
-    const before = names.map((n) => cpuTicks(processes[n]));
-    await new Promise((r) => setTimeout(r, windowMs));
-    const shares = names.map((n, i) => {
-      const after = cpuTicks(processes[n]);
-      return after === null || before[i] === null ? 0 : ((after - (before[i] as number)) * 10) / windowMs;
-    });
-    share = Math.max(...shares);
-    busiest = names[shares.indexOf(share)];
-    if (share < 0.05) break;
-  }
-  return { waitedMs: Date.now() - started, busiest, share };
 }
