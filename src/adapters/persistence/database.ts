@@ -218,7 +218,7 @@ const STATEMENT_CACHE_LIMIT = 1000;
  * Kysely prepares every query afresh; the service issues a small, fixed set of SQL texts, so keep their prepared
  * statements (better-sqlite3 statements are reusable with new parameters).
  */
-function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfig['database'] {
+function withStatementCache(sqlite: SqliteDatabase.Database): { prepare(sql: string): SqliteDatabase.Statement; close(): void } {
   const cache = new Map<string, SqliteDatabase.Statement>();
   return {
     prepare(sql: string) {
@@ -234,7 +234,20 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectConfi
       cache.clear();
       sqlite.close();
     },
-  } as SqliteDialectConfig['database'];
+  };
+}
+
+/** Runs a compiled statement at once on the SQLite connection, as Kysely's driver would but without its queue. */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+const directRunners = new WeakMap<DialectAdapter, DirectRunner>();
+
+/**
+ * The direct runner of `db` when it is a transaction on SQLite, else undefined. A SQLite transaction holds the one
+ * connection from BEGIN to COMMIT, so nothing else can run a statement on it meanwhile: statements inside it may skip
+ * Kysely's connection queue and promise hops and run synchronously (better-sqlite3 is synchronous anyway).
+ */
+export function directRunnerOf(db: Kysely<Database>): DirectRunner | undefined {
+  return db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -286,8 +299,19 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  const statements = withStatementCache(sqlite);
   const db = new Kysely<Database>({
-    dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }), () => sqlite.inTransaction),
+    dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: statements as unknown as SqliteDialectConfig['database'] }), () => sqlite.inTransaction),
+  });
+  directRunners.set(db.getExecutor().adapter, (sql, parameters) => {
+    try {
+      const statement = statements.prepare(sql);
+      if (statement.reader) return { rows: statement.all(parameters) };
+      const { changes, lastInsertRowid } = statement.run(parameters);
+      return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+    } catch (error) {
+      throw translated(error);
+    }
   });
   return {
     db,

@@ -73,48 +73,75 @@ const stored = (id: RawBuilder<unknown>, viewTail: unknown) => sql`'{"id":' || $
 /** The same view where the id is known: one parameter, so the statement's text never changes (it stays prepared). */
 const storedText = (id: number, viewTail: string) => `{"id":${id},${viewTail}`;
 
-// The statements shared by both databases, run inside the caller's transaction.
+// The statements shared by both databases, run inside the caller's transaction; each has a fixed text, built and
+// compiled once (see PreparedQuery).
 
-async function insertBooking(db: Kysely<Database>, dialect: DialectName, b: NewBooking, viewTail: string): Promise<number> {
-  const values = bookingValues(b);
-  const row = await sql<{ id: number }>`
-    insert into bookings (id, ${sql.join(BOOKING_COLUMNS.map((c) => sql.ref(c)))}, view)
-    select n.id, ${sql.join(BOOKING_COLUMNS.map((c) => values[c]))}, ${stored(sql.ref('n.id'), viewTail)}
-    from (${nextId(dialect, 'bookings')}) n
-    returning id`.execute(db);
-  return Number(row.rows[0].id);
+type EventValues = ReturnType<typeof eventValues>;
+const EVENT_COLUMNS = Object.keys(eventValues({ providerId: 0, createdBy: null } as NewBooking, { actor: null, changes: {} } as unknown as EventRecord)) as (keyof EventValues)[];
+
+function insertBookingStatement(dialect: DialectName) {
+  return new PreparedQuery((_db, v: BookingValues & { viewTail: string }) =>
+    sql<{ id: number }>`
+      insert into bookings (id, ${sql.join(BOOKING_COLUMNS.map((c) => sql.ref(c)))}, view)
+      select n.id, ${sql.join(BOOKING_COLUMNS.map((c) => v[c]))}, ${stored(sql.ref('n.id'), v.viewTail)}
+      from (${nextId(dialect, 'bookings')}) n
+      returning id`,
+  );
 }
+const INSERT_BOOKING = { sqlite: insertBookingStatement('sqlite'), postgres: insertBookingStatement('postgres') };
 
-async function insertEvent(db: Kysely<Database>, dialect: DialectName, bookingId: number, b: NewBooking, event: EventRecord, viewTail: string): Promise<void> {
-  const values = eventValues(b, event);
-  const columns = Object.keys(values) as (keyof typeof values)[];
+function insertEventStatement(dialect: DialectName) {
   // On SQLite the writer holds the file, so ids rise in commit order: the position is the id. On PostgreSQL it is
   // given after commit (publish).
   const position = dialect === 'sqlite' ? sql`n.id` : sql`null`;
-  await sql`
-    insert into booking_events (id, booking_id, ${sql.join(columns.map((c) => sql.ref(c)))}, booking, position)
-    select n.id, ${bookingId}, ${sql.join(columns.map((c) => values[c]))}, ${storedText(bookingId, viewTail)}, ${position}
-    from (${nextId(dialect, 'booking_events')}) n`.execute(db);
+  return new PreparedQuery((_db, v: EventValues & { bookingId: number; view: string }) =>
+    sql`
+      insert into booking_events (id, booking_id, ${sql.join(EVENT_COLUMNS.map((c) => sql.ref(c)))}, booking, position)
+      select n.id, ${v.bookingId}, ${sql.join(EVENT_COLUMNS.map((c) => v[c]))}, ${v.view}, ${position}
+      from (${nextId(dialect, 'booking_events')}) n`,
+  );
+}
+const INSERT_EVENT = { sqlite: insertEventStatement('sqlite'), postgres: insertEventStatement('postgres') };
+
+const insertOccupancy = new PreparedQuery((db, v: Placement & { startsAt: number; bookingId: number }) =>
+  db.insertInto('occupancies').values({
+    provider_id: v.providerId,
+    lane: v.lane,
+    block_start: v.blockStart,
+    block_end: v.blockEnd,
+    starts_at: v.startsAt,
+    booking_id: v.bookingId,
+    hold_id: null,
+    status: 'occupying',
+    expires_at: null,
+  }),
+);
+
+/** The columns a change of a booking rewrites (who made it, when, and its token never change). */
+const UPDATE_COLUMNS = BOOKING_COLUMNS.filter((c) => c !== 'created_by' && c !== 'created_at' && c !== 'manage_token_hash');
+const updateBooking = new PreparedQuery((db, v: BookingValues & { id: number; previousVersion: number; view: string }) =>
+  db
+    .updateTable('bookings')
+    .set({ ...Object.fromEntries(UPDATE_COLUMNS.map((c) => [c, v[c]])), view: v.view })
+    .where('id', '=', v.id)
+    .where('version', '=', v.previousVersion),
+);
+const dropOccupancies = new PreparedQuery((db, v: { bookingId: number }) => db.deleteFrom('occupancies').where('booking_id', '=', v.bookingId));
+const releaseOccupancies = new PreparedQuery((db, v: { bookingId: number }) =>
+  db.updateTable('occupancies').set({ status: 'released' }).where('booking_id', '=', v.bookingId).where('status', '=', sql.lit('occupying')),
+);
+
+async function insertBooking(db: Kysely<Database>, dialect: DialectName, b: NewBooking, viewTail: string): Promise<number> {
+  const row = await INSERT_BOOKING[dialect].first(db, { ...bookingValues(b), viewTail });
+  return Number(row!.id);
+}
+
+async function insertEvent(db: Kysely<Database>, dialect: DialectName, bookingId: number, b: NewBooking, event: EventRecord, viewTail: string): Promise<void> {
+  await INSERT_EVENT[dialect].execute(db, { ...eventValues(b, event), bookingId, view: storedText(bookingId, viewTail) });
 }
 
 async function insertOccupancies(db: Kysely<Database>, bookingId: number, placements: readonly Placement[], startsAt: number): Promise<void> {
-  if (placements.length === 0) return;
-  await db
-    .insertInto('occupancies')
-    .values(
-      placements.map((p) => ({
-        provider_id: p.providerId,
-        lane: p.lane,
-        block_start: p.blockStart,
-        block_end: p.blockEnd,
-        starts_at: startsAt,
-        booking_id: bookingId,
-        hold_id: null,
-        status: 'occupying',
-        expires_at: null,
-      })),
-    )
-    .execute();
+  for (const p of placements) await insertOccupancy.execute(db, { ...p, startsAt, bookingId });
 }
 
 /** Frees the lanes a write needs: expired holds released, other occupancies moved (the latter only under lock). */
@@ -157,22 +184,16 @@ abstract class StatementBookingWrites implements BookingWrites {
 
   private async updateIn(db: Kysely<Database>, booking: Booking, placements: readonly Placement[] | null, event: EventRecord, viewTail: string, basis: WriteBasis): Promise<boolean> {
     if (!this.locking && placements !== null && !(await revisionsHold(db, this.dialect, basis.revisions))) return false;
-    const { created_by: _c, created_at: _a, manage_token_hash: _m, ...changes } = bookingValues(booking);
-    const result = await db
-      .updateTable('bookings')
-      .set({ ...changes, view: storedText(booking.id, viewTail) })
-      .where('id', '=', booking.id)
-      .where('version', '=', booking.version - 1)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    const result = await updateBooking.execute(db, { ...bookingValues(booking), id: booking.id, previousVersion: booking.version - 1, view: storedText(booking.id, viewTail) });
+    if (Number(result.numAffectedRows) !== 1) return false;
     if (placements !== null && isOccupying(booking.status)) {
       // A moved booking keeps no row of its old spans: lists find a provider's bookings through these rows, one per
       // provider it takes. Gone first, then taken again: a booking moved within its own span never meets itself.
-      await db.deleteFrom('occupancies').where('booking_id', '=', booking.id).execute();
+      await dropOccupancies.execute(db, { bookingId: booking.id });
       await prepareLanes(db, basis);
       await insertOccupancies(db, booking.id, placements, booking.startsAt);
     } else if (!isOccupying(booking.status)) {
-      await db.updateTable('occupancies').set({ status: 'released' }).where('booking_id', '=', booking.id).where('status', '=', 'occupying').execute();
+      await releaseOccupancies.execute(db, { bookingId: booking.id });
     }
     await insertEvent(db, this.dialect, booking.id, booking, event, viewTail);
     return true;

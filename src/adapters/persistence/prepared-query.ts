@@ -1,4 +1,5 @@
 import { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from 'kysely';
+import { directRunnerOf } from './database';
 import { Database } from './schema';
 
 /** Stands, in a query built once, for the value of `name` supplied at each run. */
@@ -40,6 +41,8 @@ export class PreparedQuery<P extends object, R> {
       const p = template[i];
       parameters[i] = p instanceof Slot ? ((values as Record<string, unknown>)[p.name] ?? null) : p;
     }
+    const direct = directRunnerOf(db);
+    if (direct) return Promise.resolve(direct(compiled.sql, parameters) as QueryResult<R>);
     return db.executeQuery<R>({ sql: compiled.sql, query: compiled.query, queryId: compiled.queryId, parameters });
   }
 
