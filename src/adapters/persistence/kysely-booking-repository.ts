@@ -19,13 +19,14 @@ import { isLaneViolation } from './kysely-errors';
 import { PreparedQuery } from './prepared-query';
 import { BookingRow, Database } from './schema';
 
-export function bookingFromRow(row: Selectable<BookingRow>): Booking {
+type SpanColumns = 'provider_id' | 'provider_ids' | 'service_id' | 'date' | 'start_minute' | 'duration_minutes' | 'end_minute' | 'timezone' | 'starts_at' | 'ends_at';
+
+/** What a booking and a hold share: the providers and service they take, and the span, as their rows store them. */
+export function spanFromRow(row: Pick<Selectable<BookingRow>, SpanColumns>) {
   return {
-    id: row.id,
     providerId: row.provider_id,
     providerIds: JSON.parse(row.provider_ids) as number[],
     serviceId: row.service_id,
-    seriesId: row.series_id,
     date: row.date,
     startMinute: row.start_minute,
     durationMinutes: row.duration_minutes,
@@ -33,6 +34,14 @@ export function bookingFromRow(row: Selectable<BookingRow>): Booking {
     timezone: row.timezone,
     startsAt: row.starts_at,
     endsAt: row.ends_at,
+  };
+}
+
+export function bookingFromRow(row: Selectable<BookingRow>): Booking {
+  return {
+    id: row.id,
+    ...spanFromRow(row),
+    seriesId: row.series_id,
     status: row.status as BookingStatus,
     customerName: row.customer_name,
     customerEmail: row.customer_email,

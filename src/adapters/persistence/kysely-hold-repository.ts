@@ -7,22 +7,14 @@ import { Placement } from '../../domain/occupancy';
 import { Capabilities } from './database';
 import { moveLanes } from './kysely-agenda-repository';
 import { revisionsHold } from './kysely-booking-writes';
+import { spanFromRow } from './kysely-booking-repository';
 import { isLaneViolation } from './kysely-errors';
 import { Database, HoldRow } from './schema';
 
 function toDomain(row: Selectable<HoldRow>): Hold {
   return {
     id: row.id,
-    providerId: row.provider_id,
-    providerIds: JSON.parse(row.provider_ids) as number[],
-    serviceId: row.service_id,
-    date: row.date,
-    startMinute: row.start_minute,
-    durationMinutes: row.duration_minutes,
-    endMinute: row.end_minute,
-    timezone: row.timezone,
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
+    ...spanFromRow(row),
     expiresAt: row.expires_at,
     status: row.status as HoldStatus,
     createdBy: row.created_by,

@@ -9,7 +9,7 @@ import {
   isOccupying,
   validateCustomerFields,
 } from '../../domain/booking';
-import { assertWithinDay } from '../../domain/booking-policy';
+import { assertWithinDay, PlacedSpan } from '../../domain/booking-policy';
 import { assertInTimeToChange, ChangePolicy, NO_CHANGE_POLICY } from '../../domain/change-policy';
 import {
   BookingCancelledError,
@@ -31,7 +31,7 @@ import { decodeCursor, encodeCursor, Page } from '../cursor';
 import { assertIdempotencyKey, canonicalJson, IdempotentExecution, OutcomeCodec, RecordOutcome } from '../idempotency';
 import { Placer, Target } from '../placement';
 import { BookingEvent } from '../ports/booking-event-log';
-import { BookingQuery, EventActor, NewBooking, StoredView, WriteBasis } from '../ports/booking-repository';
+import { BookingQuery, EventActor, EventRecord, NewBooking, StoredView, WriteBasis } from '../ports/booking-repository';
 import { Clock } from '../ports/clock';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
@@ -106,6 +106,49 @@ export async function targetOf(repos: Repositories, input: ProviderBookingInput 
   return { target: { kind: 'provider', providerId: input.providerId, durationMinutes: input.durationMinutes }, service: null };
 }
 
+/** A booking as its caller makes it, with the manage token only its 201 shows (stored as a hash) and its event. */
+export function newBooking(
+  secrets: Secrets,
+  input: {
+    providerIds: readonly number[];
+    span: PlacedSpan;
+    timezone: string;
+    serviceId: number | null;
+    seriesId: number | null;
+    pending: boolean;
+    customer: CustomerFields;
+    actor: Actor;
+    now: number;
+  },
+): { booking: NewBooking; manageToken: string; event: EventRecord } {
+  const { span, customer, now } = input;
+  const manageToken = secrets.token('mt_');
+  const booking: NewBooking = {
+    providerId: input.providerIds[0],
+    providerIds: [...input.providerIds],
+    serviceId: input.serviceId,
+    seriesId: input.seriesId,
+    date: span.date,
+    startMinute: span.startMinute,
+    durationMinutes: span.durationMinutes,
+    endMinute: span.endMinute,
+    startsAt: span.startsAt,
+    endsAt: span.endsAt,
+    timezone: input.timezone,
+    status: input.pending ? 'pending' : 'active',
+    customerName: customer.customerName ?? null,
+    customerEmail: customer.customerEmail ?? null,
+    notes: customer.notes ?? null,
+    createdBy: input.actor.keyId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    cancelledAt: null,
+    manageTokenHash: secrets.hash(manageToken),
+  };
+  return { booking, manageToken, event: { type: 'booking.created', at: now, actor: eventActorOf(input.actor), changes: {} } };
+}
+
 export class CreateBooking {
   constructor(
     private readonly uow: UnitOfWork,
@@ -140,26 +183,17 @@ export class CreateBooking {
       const { target, service } = await targetOf(repos, input);
       const now = this.clock.now();
       const placed = await placer.place(repos, now, target, slot.date, slot.startMinute);
-      const manageToken = this.secrets.token('mt_');
-      const booking: NewBooking = {
-        providerId: placed.providerIds[0],
+      const { booking, manageToken, event } = newBooking(this.secrets, {
         providerIds: placed.providerIds,
+        span: placed.span,
+        timezone: placed.timezone,
         serviceId: service?.id ?? null,
         seriesId: null,
-        ...placed.span,
-        timezone: placed.timezone,
-        status: service?.requiresConfirmation ? 'pending' : 'active',
-        customerName: customer.customerName ?? null,
-        customerEmail: customer.customerEmail ?? null,
-        notes: customer.notes ?? null,
-        createdBy: input.actor.keyId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        cancelledAt: null,
-        manageTokenHash: this.secrets.hash(manageToken),
-      };
-      const event = { type: 'booking.created' as const, at: now, actor: eventActorOf(input.actor), changes: {} };
+        pending: service?.requiresConfirmation === true,
+        customer,
+        actor: input.actor,
+        now,
+      });
       const id = await repos.bookings.create(booking, placed.placements, event, bookingViewWithoutId(booking, this.zones), placed.basis);
       const created: CreatedBooking = { ...booking, id, manageToken };
       if (record) await record(repos, created);
@@ -175,31 +209,17 @@ export class CreateBooking {
       const now = this.clock.now();
       if (!isHoldLive(hold, now)) throw new HoldExpiredError();
       const service = hold.serviceId === null ? null : await repos.services.getById(hold.serviceId, true);
-      const manageToken = this.secrets.token('mt_');
-      const booking: NewBooking = {
-        providerId: hold.providerId,
+      const { booking, manageToken, event } = newBooking(this.secrets, {
         providerIds: hold.providerIds,
+        span: hold,
+        timezone: hold.timezone,
         serviceId: hold.serviceId,
         seriesId: null,
-        date: hold.date,
-        startMinute: hold.startMinute,
-        durationMinutes: hold.durationMinutes,
-        endMinute: hold.endMinute,
-        timezone: hold.timezone,
-        startsAt: hold.startsAt,
-        endsAt: hold.endsAt,
-        status: service?.requiresConfirmation ? 'pending' : 'active',
-        customerName: customer.customerName ?? null,
-        customerEmail: customer.customerEmail ?? null,
-        notes: customer.notes ?? null,
-        createdBy: input.actor.keyId,
-        version: 1,
-        createdAt: now,
-        updatedAt: now,
-        cancelledAt: null,
-        manageTokenHash: this.secrets.hash(manageToken),
-      };
-      const event = { type: 'booking.created' as const, at: now, actor: eventActorOf(input.actor), changes: {} };
+        pending: service?.requiresConfirmation === true,
+        customer,
+        actor: input.actor,
+        now,
+      });
       const id = await repos.bookings.createFromHold(hold.id, now, booking, event, bookingViewWithoutId(booking, this.zones));
       const created: CreatedBooking = { ...booking, id, manageToken };
       if (record) await record(repos, created);

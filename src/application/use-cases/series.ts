@@ -9,12 +9,11 @@ import { occurrenceDates, Repeat, Series, validateRepeat } from '../../domain/se
 import { TimeZones } from '../../domain/time-zones';
 import { assertIdempotencyKey, canonicalJson, IdempotentExecution, OutcomeCodec, RecordOutcome } from '../idempotency';
 import { Placer } from '../placement';
-import { NewBooking } from '../ports/booking-repository';
 import { Clock } from '../ports/clock';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { bookingViewWithoutId } from '../views';
-import { CreatedBooking, eventActorOf, policyOfBooking, settleBooking, targetOf } from './bookings';
+import { CreatedBooking, newBooking, policyOfBooking, settleBooking, targetOf } from './bookings';
 
 /** The 422 codes: refusals by the calendar, the same for whoever books. */
 const CALENDAR_CODES = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
@@ -111,26 +110,17 @@ export class CreateSeries {
           skipped.push({ date, code: error.code });
           continue;
         }
-        const manageToken = this.secrets.token('mt_');
-        const booking: NewBooking = {
-          providerId: placed.providerIds[0],
+        const { booking, manageToken, event } = newBooking(this.secrets, {
           providerIds: placed.providerIds,
+          span: placed.span,
+          timezone: placed.timezone,
           serviceId: service?.id ?? null,
           seriesId: series.id,
-          ...placed.span,
-          timezone: placed.timezone,
-          status: service?.requiresConfirmation ? 'pending' : 'active',
-          customerName: customer.customerName ?? null,
-          customerEmail: customer.customerEmail ?? null,
-          notes: customer.notes ?? null,
-          createdBy: input.actor.keyId,
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          cancelledAt: null,
-          manageTokenHash: this.secrets.hash(manageToken),
-        };
-        const event = { type: 'booking.created' as const, at: now, actor: eventActorOf(input.actor), changes: {} };
+          pending: service?.requiresConfirmation === true,
+          customer,
+          actor: input.actor,
+          now,
+        });
         const id = await repos.bookings.create(booking, placed.placements, event, bookingViewWithoutId(booking, this.zones), placed.basis);
         bookings.push({ ...booking, id, manageToken });
       }

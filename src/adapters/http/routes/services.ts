@@ -16,6 +16,29 @@ import {
 import { errorResponses, WRITE_ERRORS } from './common';
 import { availabilityEtag, noneMatch } from './schedules';
 
+/** A service body's fields in the use cases' terms (absent ones stay undefined). */
+function serviceFields(b: {
+  name?: string;
+  duration_minutes?: number;
+  pools?: number[][];
+  timezone?: string;
+  slot_interval_minutes?: number;
+  requires_confirmation?: boolean;
+  min_cancel_notice_minutes?: number;
+  min_reschedule_notice_minutes?: number;
+}) {
+  return {
+    name: b.name,
+    durationMinutes: b.duration_minutes,
+    pools: b.pools,
+    timezone: b.timezone,
+    slotIntervalMinutes: b.slot_interval_minutes,
+    requiresConfirmation: b.requires_confirmation,
+    minCancelNoticeMinutes: b.min_cancel_notice_minutes,
+    minRescheduleNoticeMinutes: b.min_reschedule_notice_minutes,
+  };
+}
+
 export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = async (app, { useCases }) => {
   app.post(
     '/services',
@@ -32,16 +55,13 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
     },
     async (request, reply) => {
       const b = request.body;
+      // The schema requires these three; the rest may be absent.
       const service = await useCases.createService.execute({
+        ...serviceFields(b),
         actor: request.actor,
         name: b.name,
         durationMinutes: b.duration_minutes,
         pools: b.pools,
-        timezone: b.timezone,
-        slotIntervalMinutes: b.slot_interval_minutes,
-        requiresConfirmation: b.requires_confirmation,
-        minCancelNoticeMinutes: b.min_cancel_notice_minutes,
-        minRescheduleNoticeMinutes: b.min_reschedule_notice_minutes,
       });
       reply.code(201).header('location', `/api/v1/services/${service.id}`);
       return serviceView(service);
@@ -85,20 +105,10 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
       },
     },
     async (request) => {
-      const b = request.body;
       const service = await useCases.updateService.execute({
         actor: request.actor,
         id: request.params.id,
-        changes: {
-          name: b.name,
-          durationMinutes: b.duration_minutes,
-          pools: b.pools,
-          timezone: b.timezone,
-          slotIntervalMinutes: b.slot_interval_minutes,
-          requiresConfirmation: b.requires_confirmation,
-          minCancelNoticeMinutes: b.min_cancel_notice_minutes,
-          minRescheduleNoticeMinutes: b.min_reschedule_notice_minutes,
-        },
+        changes: serviceFields(request.body),
       });
       return serviceView(service);
     },
