@@ -19,6 +19,7 @@ import {
   TransactionSettings,
 } from 'kysely';
 import type pg from 'pg';
+import { setDirectRunner, statementNameOf } from './prepared-query';
 import { DatabaseUnavailableError } from '../../domain/errors';
 import { isUnavailable } from './kysely-errors';
 import { Database } from './schema';
@@ -237,19 +238,6 @@ function withStatementCache(sqlite: SqliteDatabase.Database): { prepare(sql: str
   };
 }
 
-/** Runs a compiled statement at once on the SQLite connection, as Kysely's driver would but without its queue. */
-export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
-const directRunners = new WeakMap<DialectAdapter, DirectRunner>();
-
-/**
- * The direct runner of `db` when it is a transaction on SQLite, else undefined. A SQLite transaction holds the one
- * connection from BEGIN to COMMIT, so nothing else can run a statement on it meanwhile: statements inside it may skip
- * Kysely's connection queue and promise hops and run synchronously (better-sqlite3 is synchronous anyway).
- */
-export function directRunnerOf(db: Kysely<Database>): DirectRunner | undefined {
-  return db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
-}
-
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
@@ -258,6 +246,18 @@ export function parseSqliteUrl(url: string): string | null {
   if (!url.startsWith('sqlite:')) return null;
   const path = url.slice('sqlite:'.length);
   return path === ':memory:' ? ':memory:' : path.replace(/^\/\/(?=\/)/, '');
+}
+
+/**
+ * Kysely sends every statement unnamed, so PostgreSQL parses and plans it on every run. The statements of prepared
+ * queries (a fixed set of texts) go out named instead: each connection parses and plans one once, then only binds.
+ */
+function runPreparedQueriesAsNamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (config: unknown, values?: unknown) => unknown;
+  (client as { query: unknown }).query = (text: unknown, values?: unknown) => {
+    const name = typeof text === 'string' ? statementNameOf(text) : undefined;
+    return name ? query({ name, text, values }) : query(text, values);
+  };
 }
 
 /** Opens the database a `DATABASE_URL` names: `postgres://...` or `sqlite:<path>` / `sqlite::memory:`. */
@@ -280,7 +280,10 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     // The pool listens for errors only on idle connections. One lost while lent out (PostgreSQL stopped or the
     // backend terminated between two statements) would end the process: its statement reports the failure, and
     // the pool drops the connection when it comes back.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      runPreparedQueriesAsNamedStatements(client);
+    });
     const parsed = new URL(url);
     const db = new Kysely<Database>({ dialect: new TranslatingDialect(new PostgresDialect({ pool })) });
     return {
@@ -303,7 +306,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const db = new Kysely<Database>({
     dialect: new TranslatingDialect(new ImmediateSqliteDialect({ database: statements as unknown as SqliteDialectConfig['database'] }), () => sqlite.inTransaction),
   });
-  directRunners.set(db.getExecutor().adapter, (sql, parameters) => {
+  setDirectRunner(db, (sql, parameters) => {
     try {
       const statement = statements.prepare(sql);
       if (statement.reader) return { rows: statement.all(parameters) };

@@ -1,6 +1,23 @@
-import { Compilable, CompiledQuery, Kysely, QueryResult, RawBuilder } from 'kysely';
-import { directRunnerOf } from './database';
+import { Compilable, CompiledQuery, DialectAdapter, Kysely, QueryResult, RawBuilder } from 'kysely';
 import { Database } from './schema';
+
+/** Runs a compiled statement at once on the SQLite connection, as Kysely's driver would but without its queue. */
+export type DirectRunner = (sql: string, parameters: readonly unknown[]) => QueryResult<unknown>;
+const directRunners = new WeakMap<DialectAdapter, DirectRunner>();
+
+/** Makes `runner` the direct runner of `db`'s transactions (SQLite only). */
+export function setDirectRunner(db: Kysely<Database>, runner: DirectRunner): void {
+  directRunners.set(db.getExecutor().adapter, runner);
+}
+
+/**
+ * The direct runner of `db` when it is a transaction on SQLite, else undefined. A SQLite transaction holds the one
+ * connection from BEGIN to COMMIT, so nothing else can run a statement on it meanwhile: statements inside it may skip
+ * Kysely's connection queue and promise hops and run synchronously (better-sqlite3 is synchronous anyway).
+ */
+export function directRunnerOf(db: Kysely<Database>): DirectRunner | undefined {
+  return db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
+}
 
 /** Stands, in a query built once, for the value of `name` supplied at each run. */
 class Slot {
@@ -21,6 +38,18 @@ const SLOTS: Record<string, unknown> = new Proxy({}, { get: (_target, name) => (
  * same name (`undefined` becomes NULL). What changes the SQL text itself (optional filters, list lengths) does not
  * belong here: give each shape its own prepared query.
  */
+/**
+ * The SQL texts of prepared queries, each with a statement name: on PostgreSQL each connection parses and plans such
+ * a text once, as a named prepared statement, and then only binds values (see `nameOf`). Bounded by the queries
+ * written in the code, one text per query and dialect.
+ */
+const statementNames = new Map<string, string>();
+
+/** The statement name of a prepared query's SQL text, or undefined for any other text. */
+export function statementNameOf(sql: string): string | undefined {
+  return statementNames.get(sql);
+}
+
 export class PreparedQuery<P extends object, R> {
   readonly #compiled = new WeakMap<object, CompiledQuery<R>>();
 
@@ -34,6 +63,7 @@ export class PreparedQuery<P extends object, R> {
       // A raw `sql` template compiles against the database it is given; query builders ignore it and use theirs.
       compiled = (this.build(db, SLOTS as P) as RawBuilder<R>).compile(db);
       this.#compiled.set(adapter, compiled);
+      if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `prepared_${statementNames.size + 1}`);
     }
     const template = compiled.parameters;
     const parameters = new Array<unknown>(template.length);
