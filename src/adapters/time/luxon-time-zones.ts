@@ -35,7 +35,12 @@ export class LuxonTimeZones implements TimeZones {
   private readonly zones = new Map<string, ZoneEntry>();
 
   isValid(zone: string): boolean {
-    return typeof zone === 'string' && zone.length <= 64 && IANAZone.isValidZone(zone);
+    if (typeof zone !== 'string' || zone.length > 64) return false;
+    // Luxon checks a name by building a formatter for it; a zone already in use is known to be valid.
+    if (this.zones.has(zone)) return true;
+    if (!IANAZone.isValidZone(zone)) return false;
+    this.entry(zone);
+    return true;
   }
 
   private entry(name: string): ZoneEntry {
