@@ -102,7 +102,11 @@ export class Placer {
     if (startsAt === null) throw new NonexistentLocalTimeError(date, formatMinutes(startMinute), service.timezone);
     if (startsAt < now) throw new InThePastError();
     const placed = spanAt(this.zones, service.timezone, date, startMinute, service.durationMinutes);
-    if (!placed.ok || !onServiceGrid(service, startMinute)) throw new OutsideWorkingHoursError();
+    if (!placed.ok || !onServiceGrid(service, startMinute)) {
+      throw new OutsideWorkingHoursError(
+        `The time is not on the service's grid (every ${service.slotIntervalMinutes} minutes from midnight in ${service.timezone}, ending by midnight)`,
+      );
+    }
     const window = windowOf(date);
     const agendas = await repos.agendas.load(providersOf(service), window.from, window.to);
     const judges = new Map([...agendas].map(([id, agenda]) => [id, this.judgeOf(agenda, now, options.excludeBookingId)]));

@@ -123,8 +123,9 @@ export class TooFarAheadError extends DomainError {
 }
 
 export class OutsideWorkingHoursError extends DomainError {
-  constructor() {
-    super('OUTSIDE_WORKING_HOURS', "The booking is not wholly inside the provider's working hours");
+  /** `message` names what the time is outside of: by default the provider's working hours. */
+  constructor(message = "The booking is not wholly inside the provider's working hours") {
+    super('OUTSIDE_WORKING_HOURS', message);
   }
 }
 

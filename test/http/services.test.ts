@@ -386,6 +386,8 @@ describe.each(DIALECTS)('services and pools over HTTP on %s', (dialect) => {
       // Off the grid: every slot_interval_minutes from local midnight.
       const off = await post(t, '/api/v1/bookings', { service_id: salon.id, date: DAY, time: '09:15' });
       expectErrorShape(off, 422, 'OUTSIDE_WORKING_HOURS');
+      // The message names the service's grid, not a provider's hours (a provider may well work at 09:15).
+      expect(off.json().error).toMatch(/^The time is not on the service's grid \(every \d+ minutes from midnight in [\w/]+, ending by midnight\)$/);
       // A grid time whose span no stylist can take at all is still 409, not 422.
       expect((await post(t, '/api/v1/bookings', { service_id: salon.id, date: DAY, time: '23:00' })).statusCode).toBe(409);
       // A time that exists in the service's zone is judged on its real instant, even where a provider's zone skips it.
