@@ -71,9 +71,30 @@ export function matchesAbridged(expected: unknown, actual: unknown, path = '$'):
   return Object.is(expected, actual) ? null : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
 }
 
-/** Relative link targets of a Markdown text (inline links and images), without their `#fragment`; code is skipped. */
-export function relativeLinks(markdown: string): { target: string; line: number }[] {
-  const found: { target: string; line: number }[] = [];
+/** The anchors GitHub gives a page's headings: lower case, punctuation dropped, spaces as hyphens, repeats numbered. */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (/^```/.test(line)) inFence = !inFence;
+    const heading = !inFence && line.match(/^#{1,6}\s+(.*?)\s*#*\s*$/);
+    if (!heading) continue;
+    const base = heading[1]
+      .replace(/`/g, '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
+    const count = seen.get(base) ?? 0;
+    seen.set(base, count + 1);
+    anchors.add(count === 0 ? base : `${base}-${count}`);
+  }
+  return anchors;
+}
+
+/** Relative link targets of a Markdown text (inline links and images) with their `#fragment`, if any; code is skipped. */
+export function relativeLinks(markdown: string): { target: string; fragment: string | null; line: number }[] {
+  const found: { target: string; fragment: string | null; line: number }[] = [];
   let inFence = false;
   markdown.split('\n').forEach((text, i) => {
     if (/^```/.test(text)) inFence = !inFence;
@@ -81,8 +102,13 @@ export function relativeLinks(markdown: string): { target: string; line: number 
     const outsideCode = text.replace(/`[^`]*`/g, '');
     for (const m of outsideCode.matchAll(/!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)) {
       const target = m[1];
-      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#') || target.startsWith('//')) continue;
-      found.push({ target: decodeURIComponent(target.split('#')[0]), line: i + 1 });
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('//')) continue;
+      const hash = target.indexOf('#');
+      found.push({
+        target: decodeURIComponent(hash < 0 ? target : target.slice(0, hash)),
+        fragment: hash < 0 ? null : decodeURIComponent(target.slice(hash + 1)),
+        line: i + 1,
+      });
     }
   });
   return found;
