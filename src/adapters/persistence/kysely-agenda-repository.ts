@@ -23,18 +23,19 @@ interface Window {
 
 // PostgreSQL: every provider, its schedule and its occupancies in the window, in one round trip (the occupancies as
 // one JSON array per provider).
-const agendas = new PreparedQuery((db, v: Window) =>
-    sql<Selectable<ProviderRow> & { definition: string | null; occupied: OccupancyTuple[] }>`
-      select p.*, s.definition,
-        (select coalesce(json_agg(json_build_array(o.id, o.lane, o.block_start, o.block_end, o.starts_at, o.booking_id, o.hold_id, o.expires_at)
-                                  order by o.block_start, o.id), '[]'::json)
-           from occupancies o
-          where o.provider_id = p.id and o.status = 'occupying'
-            and o.block_start > ${v.lowest} and o.block_start < ${v.to} and o.block_end > ${v.from}) as occupied
-      from providers p left join schedules s on s.provider_id = p.id
-      where p.id = any(${v.ids}::bigint[])
-      order by p.id`,
-);
+type AgendaRow = Selectable<ProviderRow> & { definition: string | null; occupied: OccupancyTuple[] };
+const agendaColumns = (v: Window) => sql`
+  select p.*, s.definition,
+    (select coalesce(json_agg(json_build_array(o.id, o.lane, o.block_start, o.block_end, o.starts_at, o.booking_id, o.hold_id, o.expires_at)
+                              order by o.block_start, o.id), '[]'::json)
+       from occupancies o
+      where o.provider_id = p.id and o.status = 'occupying'
+        and o.block_start > ${v.lowest} and o.block_start < ${v.to} and o.block_end > ${v.from}) as occupied
+  from providers p left join schedules s on s.provider_id = p.id`;
+const agendas = new PreparedQuery((db, v: Window) => sql<AgendaRow>`${agendaColumns(v)} where p.id = any(${v.ids}::bigint[]) order by p.id`);
+// One provider (every seed-form booking) by `p.id = $1`: a plan PostgreSQL keeps for every value, where a list of
+// ids would have it plan the statement again at every run.
+const agendaOfOne = new PreparedQuery((db, v: Window & { id: number }) => sql<AgendaRow>`${agendaColumns(v)} where p.id = ${v.id}`);
 // Locking comes first, in id order, as a statement of its own: a statement that waited for a lock still reads with
 // the snapshot it started with, and would miss what the holder of the lock wrote.
 const lockProviders = new PreparedQuery((db, v: { ids: number[] }) =>
@@ -79,7 +80,7 @@ export class KyselyAgendaRepository implements AgendaRepository {
     const window = { ids, from, to, lowest: from - MAX_BLOCK_MS };
     if (this.capabilities.dialect === 'postgres') {
       if (this.locking) await lockProviders.execute(this.db, { ids });
-      const rows = (await agendas.execute(this.db, window)).rows;
+      const rows = ids.length === 1 ? await agendaOfOne.all(this.db, { ...window, id: ids[0] }) : await agendas.all(this.db, window);
       for (const row of rows) {
         const provider = providerFromRow(row);
         found.set(provider.id, { provider, schedule: scheduleOf(row.definition), occupied: row.occupied.map((t) => fromTuple(provider.id, t)) });
