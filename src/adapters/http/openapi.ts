@@ -82,6 +82,9 @@ const DETAILS_SCHEMAS: Record<string, Json> = {
 const SERIES_OPERATIONS = new Set(['createSeries']);
 const CALENDAR_CODES = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
 
+/** Codes whose answer always carries `details`. */
+const ALWAYS_DETAILED = new Set(['VERSION_MISMATCH', 'CAPACITY_IN_USE', 'TOO_SOON', 'TOO_FAR_AHEAD', 'TOO_LATE_TO_CHANGE']);
+
 /** The named shape of `details` for a code in an operation, if it has one. */
 function detailsOf(code: string, operationId: string): string | undefined {
   if (SERIES_OPERATIONS.has(operationId) && (code === 'SLOT_UNAVAILABLE' || CALENDAR_CODES.has(code))) return 'SeriesConflictDetails';
@@ -167,7 +170,8 @@ function errorSchema(codes: string[], op: Json): Json {
   };
   if (details.length === 1) properties.details = NAMED(details[0]);
   else if (details.length > 1) properties.details = { anyOf: details.map(NAMED) };
-  return { type: 'object', required: ['error', 'code'], properties };
+  const alwaysDetailed = codes.every((code) => ALWAYS_DETAILED.has(code) || detailsOf(code, op.operationId) === 'SeriesConflictDetails');
+  return { type: 'object', required: alwaysDetailed ? ['error', 'code', 'details'] : ['error', 'code'], properties };
 }
 
 /** Deep copy of `value` with every `x-documented-as` schema put in place of the schema carrying it. */
