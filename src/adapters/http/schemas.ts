@@ -29,15 +29,6 @@ export const BookingStatus = Type.Union([Type.Literal('active'), Type.Literal('p
 const Instant = Type.String({ format: 'date-time', description: 'UTC instant, ISO 8601 with Z' });
 const OffsetInstant = Type.String({ description: "ISO 8601 with the provider's UTC offset, e.g. 2027-03-28T09:00:00+02:00" });
 
-export const ErrorBody = Type.Object(
-  {
-    error: Type.String({ description: 'Human readable message' }),
-    code: Type.String({ description: 'Stable machine code' }),
-    details: Type.Optional(Type.Any({ description: 'Extra facts about the error, when there are any' })),
-  },
-  { title: 'Error', examples: [{ error: 'This time slot is already booked', code: 'SLOT_UNAVAILABLE', details: { conflicting_booking_id: 7 } }] },
-);
-
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
 /** A booking's customer calls with its manage token instead of an API key (`Authorization` decides when both are sent). */
