@@ -1621,7 +1621,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -1826,7 +1826,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -1853,7 +1853,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -2120,7 +2120,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -2345,7 +2345,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -2372,7 +2372,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -2667,7 +2667,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -2694,7 +2694,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -2946,7 +2946,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -3212,7 +3212,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -3238,7 +3238,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -3482,7 +3482,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -3508,7 +3508,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -3761,7 +3761,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -3970,7 +3970,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -4170,7 +4170,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -4522,7 +4522,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -4714,7 +4714,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -4988,7 +4988,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -5351,7 +5351,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -5377,7 +5377,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -5676,7 +5676,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -5702,7 +5702,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -5974,7 +5974,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -6168,7 +6168,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -6337,7 +6337,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -6561,7 +6561,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -6587,7 +6587,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -6831,7 +6831,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -7023,7 +7023,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -7049,7 +7049,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -7288,7 +7288,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -7314,7 +7314,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -7604,7 +7604,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -7829,7 +7829,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -8132,7 +8132,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -8324,7 +8324,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -8575,7 +8575,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -8899,7 +8899,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -9091,7 +9091,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -9282,7 +9282,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -9308,7 +9308,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -9504,7 +9504,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -9531,7 +9531,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -9754,7 +9754,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -9780,7 +9780,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -9997,7 +9997,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -10023,7 +10023,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -10223,7 +10223,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -10250,7 +10250,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -10485,7 +10485,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -10511,7 +10511,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -10703,7 +10703,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -10729,7 +10729,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -10925,7 +10925,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */
@@ -10951,7 +10951,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "This API key may not do this",
+                     *       "error": "This API key may not do that",
                      *       "code": "FORBIDDEN"
                      *     }
                      */
@@ -11162,7 +11162,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "error": "Missing or invalid API key",
+                     *       "error": "A valid API key is required",
                      *       "code": "UNAUTHENTICATED"
                      *     }
                      */

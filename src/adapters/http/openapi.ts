@@ -134,8 +134,8 @@ function exampleOf(code: string, op: Json): Json {
         : { error: 'This booking can no longer be moved: changes need at least 1440 minutes before it starts', code, details: { min_reschedule_notice_minutes: 1440 } };
   }
   const messages: Record<string, string> = {
-    UNAUTHENTICATED: 'Missing or invalid API key',
-    FORBIDDEN: 'This API key may not do this',
+    UNAUTHENTICATED: 'A valid API key is required',
+    FORBIDDEN: 'This API key may not do that',
     PROVIDER_NOT_FOUND: 'Provider not found',
     BOOKING_NOT_FOUND: 'Booking not found',
     NOT_FOUND: operationId.includes('Schedule') ? 'Schedule not found' : operationId.includes('Webhook') ? 'Webhook not found' : 'API key not found',
