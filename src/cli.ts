@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /** The command line, and the start of every process it runs: `serve`, `migrate`, `keys`, `outbox`. */
+import { writeFileSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { Command } from 'commander';
 import { AppConfig, CONFIG_SCHEMA, ConfigError, loadConfig } from './adapters/config/config';
 import { BookingService, createService } from './service';
-import { startServer } from './http-server';
+import { openApiDocumentText, startServer } from './http-server';
 import { Role, SYSTEM_ACTOR } from './domain/actor';
 import { openDatabase } from './adapters/persistence/database';
 import { KyselyOutbox } from './adapters/persistence/kysely-outbox';
@@ -168,6 +169,19 @@ export function buildCli(): Command {
         for (const [state, count] of Object.entries({ ...stats, discarded: total })) console.log(`${state.padEnd(10)} ${count}`);
         for (const d of discarded) console.log(`  ${String(d.count).padStart(6)}  ${d.channel.padEnd(7)}  ${d.reason}`);
       }).catch(fail),
+    );
+
+  program
+    .command('openapi')
+    .description('Print the OpenAPI document the server serves at /openapi.json (or write it to a file)')
+    .option('--out <file>', 'write it to this file instead')
+    .action((opts: { out?: string }) =>
+      openApiDocumentText()
+        .then((text) => {
+          if (opts.out) writeFileSync(opts.out, text);
+          else process.stdout.write(text);
+        })
+        .catch(fail),
     );
 
   return program;

@@ -5,7 +5,7 @@
 import { FastifyInstance } from 'fastify';
 import { Clock } from './application/ports/clock';
 import { SYSTEM_ACTOR } from './domain/actor';
-import { AppConfig } from './adapters/config/config';
+import { AppConfig, loadConfig } from './adapters/config/config';
 import { buildApp, HttpAppOptions } from './adapters/http/app';
 import { loggerOptions } from './adapters/http/logging';
 import { jsonLogger } from './adapters/system/json-logger';
@@ -133,4 +133,25 @@ export async function startServer(config: AppConfig, options: { clock?: Clock; l
       await service.close();
     },
   };
+}
+
+/**
+ * The OpenAPI document the HTTP adapter serves at /openapi.json, built on a throwaway in-memory database (the
+ * document depends on the routes only, not on data or settings), as JSON text with a final newline.
+ */
+export async function openApiDocumentText(): Promise<string> {
+  const databaseUrl = 'sqlite::memory:';
+  const config = await loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl });
+  const service = await createService({ databaseUrl });
+  try {
+    const app = await createHttpApp(service, config, { logger: false });
+    try {
+      await app.ready();
+      return `${JSON.stringify(app.swagger(), null, 2)}\n`;
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await service.close();
+  }
 }

@@ -62,14 +62,14 @@ describe('request logs', () => {
   });
 
   it('writes one JSON line per request with method, route pattern, status, duration and request id', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/v1/providers/4242?x=1', headers: { ...auth, 'x-request-id': 'one-line-test' } });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/providers/4242/availability?date=2027-01-05', headers: { ...auth, 'x-request-id': 'one-line-test' } });
     expect(res.statusCode).toBe(404);
     const line = await log.waitFor((l) => l.request_id === 'one-line-test' && l.msg === 'request completed');
     expect(line).toMatchObject({
       level: 30,
       method: 'GET',
-      route: '/api/v1/providers/:id',
-      url: '/api/v1/providers/4242?x=1',
+      route: '/api/v1/providers/:id/availability',
+      url: '/api/v1/providers/4242/availability?date=2027-01-05',
       status_code: 404,
       request_id: 'one-line-test',
     });

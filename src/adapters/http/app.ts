@@ -21,10 +21,11 @@ import {
 } from './errors';
 import { requestIdOptions, requestLogging } from './logging';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
+import { carriesSecret, swaggerOptions } from './openapi';
 import './request-context';
 import { bookingRoutes } from './routes/bookings';
 import { calendarRoutes } from './routes/calendar';
-import { publicErrorResponses } from './routes/common';
+import { NoQuery, publicErrorResponses } from './routes/common';
 import { apiKeyRoutes } from './routes/api-keys';
 import { providerRoutes } from './routes/providers';
 import { scheduleRoutes } from './routes/schedules';
@@ -144,19 +145,6 @@ function checkRequestText(request: FastifyRequest): void {
   checkText(request.params, 'path');
   checkText(request.query, 'query');
   checkText(request.body, 'body');
-}
-
-// Response fields that hold a secret: an answer that may carry one must never be kept by a cache.
-const SECRET_FIELDS = new Set(['key', 'secret', 'calendar_token', 'manage_token', 'token']);
-
-/** The schema (a response's) can hold one of SECRET_FIELDS at any depth. */
-function carriesSecret(schema: unknown, depth = 0): boolean {
-  if (schema === null || typeof schema !== 'object' || depth > 10) return false;
-  const s = schema as Record<string, unknown>;
-  const properties = (s.properties ?? {}) as Record<string, unknown>;
-  if (Object.keys(properties).some((name) => SECRET_FIELDS.has(name))) return true;
-  const children = [...Object.values(properties), s.items, s.additionalProperties, ...[s.anyOf, s.oneOf, s.allOf].flat()];
-  return children.some((child) => carriesSecret(child, depth + 1));
 }
 
 const noStore: onRequestHookHandler = (_request, reply, done) => {
@@ -283,53 +271,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     done();
   });
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Booking service',
-        version: options.version ?? '0.1.0',
-        description:
-          'Book providers (people, rooms, machines) in time slots. Times are judged in the provider’s IANA time zone; no double booking, ever. Every error has the shape {"error", "code", "details"?}. ' +
-          'Refusals at the connection level use VALIDATION_ERROR too: 408 (headers and body did not arrive within the request timeout, 30 s by default), 414 (a path segment over 100 characters), 431 (headers over 16 KB); a request arriving while the server shuts down is 503 UNAVAILABLE with Retry-After.',
-      },
-      servers: [{ url: '/' }],
-      tags: [
-        { name: 'providers' },
-        { name: 'schedules' },
-        { name: 'availability' },
-        { name: 'bookings' },
-        { name: 'services' },
-        { name: 'holds' },
-        { name: 'series' },
-        { name: 'events' },
-        { name: 'webhooks' },
-        { name: 'api keys' },
-        { name: 'self-service' },
-        { name: 'operations' },
-      ],
-      components: {
-        securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer bk_...`' },
-          manageToken: {
-            type: 'apiKey',
-            in: 'query',
-            name: 'token',
-            description: 'A booking’s manage_token, for its customer: opens that booking’s GET, PATCH (date, time) and DELETE, nothing else',
-          },
-        },
-      },
-      security: [{ bearerAuth: [] }],
-    },
-    transform: ({ schema, url, route }) => {
-      // Public routes need no key: say so per operation.
-      const open = route.config?.public === true || !url.startsWith('/api/');
-      if (open) return { schema: { ...schema, security: [] }, url } as never;
-      // A booking's customer may call these with its manage token instead of a key.
-      if (route.config?.customerToken === true) return { schema: { ...schema, security: [{ bearerAuth: [] }, { manageToken: [] }] }, url } as never;
-      return { schema, url } as never;
-    },
-  });
+  await app.register(fastifySwagger, swaggerOptions(options.version ?? '0.1.0'));
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
@@ -355,7 +297,13 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     '/health',
     {
       config: { public: true },
-      schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.String() }), ...publicErrorResponses() } },
+      schema: {
+        tags: ['operations'],
+        operationId: 'getHealth',
+        summary: 'Liveness',
+        querystring: NoQuery,
+        response: { 200: Type.Object({ status: Type.String() }), ...publicErrorResponses() },
+      },
     },
     async () => ({ status: 'ok' }),
   );
@@ -366,8 +314,10 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
       config: { public: true },
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness: 200 when the database answers, else 503',
-        response: { 200: Type.Object({ status: Type.String() }), ...publicErrorResponses(503) },
+        querystring: NoQuery,
+        response: { 200: Type.Object({ status: Type.String() }), ...publicErrorResponses() },
       },
     },
     async (_request, reply) => {

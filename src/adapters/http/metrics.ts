@@ -1,6 +1,6 @@
 import { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { publicErrorResponses } from './routes/common';
+import { NoQuery, publicErrorResponses } from './routes/common';
 
 export interface OutboxStats {
   /** Not delivered yet, retries included: the backlog. */
@@ -159,7 +159,9 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
       config: { public: true },
       schema: {
         tags: ['operations'],
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics (text exposition format)',
+        querystring: NoQuery,
         response: {
           200: {
             description: 'Metrics in the Prometheus text format',

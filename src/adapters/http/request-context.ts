@@ -1,3 +1,4 @@
+import type { ResponseHeader } from './openapi';
 import { Actor } from '../../domain/actor';
 
 declare module 'fastify' {
@@ -19,6 +20,10 @@ declare module 'fastify' {
     public?: boolean;
     /** A booking's customer may call it with `?token=<manage token>` instead of an API key (the route's `:id` is the booking). */
     customerToken?: boolean;
+    /** The calendar feed: a provider's calendar token (`?token=`) opens it instead of an API key (documented as such). */
+    calendarToken?: boolean;
+    /** Headers the route sets on its answers, by status, for the OpenAPI document (rate-limit and auth headers are added for every route). */
+    responseHeaders?: Partial<Record<number, ResponseHeader[]>>;
     /** Only admin keys may call it (403 for clients, checked before the body is read). */
     adminOnly?: boolean;
   }

@@ -1,6 +1,19 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { BOOKING_EVENT_TYPES, BookingEventType } from '../../domain/booking';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A string that is one of `values`: `{type: string, enum}` in the document, a union of literals in TypeScript. */
+export const StringEnum = <T extends string>(values: readonly T[], options: Record<string, unknown> = {}) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+
+/**
+ * `runtime` validates and serializes; the OpenAPI document shows `documented` in its place (a stricter shape whose
+ * refusals the domain words itself).
+ */
+export const documentedAs = <T extends TSchema>(runtime: T, documented: TSchema): T => ({ ...runtime, 'x-documented-as': documented }) as T;
+
+export const EventType = StringEnum(BOOKING_EVENT_TYPES as readonly BookingEventType[], { description: 'What happened to the booking' });
 
 export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A positive integer id' });
 export const DateString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'A calendar date, YYYY-MM-DD', examples: ['2027-12-25'] });
@@ -15,15 +28,6 @@ const NoticeMinutes = Type.Integer({ minimum: 0, maximum: 525600 });
 export const BookingStatus = Type.Union([Type.Literal('active'), Type.Literal('pending'), Type.Literal('cancelled'), Type.Literal('declined')]);
 const Instant = Type.String({ format: 'date-time', description: 'UTC instant, ISO 8601 with Z' });
 const OffsetInstant = Type.String({ description: "ISO 8601 with the provider's UTC offset, e.g. 2027-03-28T09:00:00+02:00" });
-
-export const ErrorBody = Type.Object(
-  {
-    error: Type.String({ description: 'Human readable message' }),
-    code: Type.String({ description: 'Stable machine code' }),
-    details: Type.Optional(Type.Any({ description: 'Extra facts about the error, when there are any' })),
-  },
-  { title: 'Error', examples: [{ error: 'This time slot is already booked', code: 'SLOT_UNAVAILABLE', details: { conflicting_booking_id: 7 } }] },
-);
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
 
@@ -104,10 +108,13 @@ export const PageQuery = Type.Object(
 );
 export type PageQuery = Static<typeof PageQuery>;
 
-export const ProviderPage = Type.Object({
-  data: Type.Array(ProviderBody),
-  next_cursor: Nullable(Type.String()),
-});
+export const ProviderPage = Type.Object(
+  {
+    data: Type.Array(ProviderBody),
+    next_cursor: Nullable(Type.String()),
+  },
+  { title: 'ProviderPage' },
+);
 
 // Bookings
 
@@ -333,7 +340,7 @@ export const UpdateServiceBody = Type.Object(
   { additionalProperties: false, examples: [{ requires_confirmation: true }] },
 );
 
-export const ServicePage = Type.Object({ data: Type.Array(ServiceBody), next_cursor: Nullable(Type.String()) });
+export const ServicePage = Type.Object({ data: Type.Array(ServiceBody), next_cursor: Nullable(Type.String()) }, { title: 'ServicePage' });
 
 export const ServiceAvailabilityQuery = Type.Object({ date: DateString, to: Type.Optional(DateString) }, { additionalProperties: false });
 
@@ -344,7 +351,7 @@ export const ServiceAvailabilityBody = Type.Object(
     duration_minutes: Type.Integer(),
     days: Type.Array(Type.Object({ date: Type.String(), slots: Type.Array(Type.String({ description: 'HH:MM' })) })),
   },
-  { examples: [{ service_id: 1, timezone: 'Europe/Berlin', duration_minutes: 45, days: [{ date: '2027-12-24', slots: ['09:00', '09:15'] }] }] },
+  { title: 'ServiceAvailability', examples: [{ service_id: 1, timezone: 'Europe/Berlin', duration_minutes: 45, days: [{ date: '2027-12-24', slots: ['09:00', '09:15'] }] }] },
 );
 export type CreateBookingBody = Static<typeof CreateBookingBody>;
 
@@ -377,25 +384,31 @@ export const BookingListQuery = Type.Object(
 );
 export type BookingListQuery = Static<typeof BookingListQuery>;
 
-export const BookingPage = Type.Object({
-  data: Type.Array(BookingBody),
-  next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' })),
-});
+export const BookingPage = Type.Object(
+  {
+    data: Type.Array(BookingBody),
+    next_cursor: Nullable(Type.String({ description: 'Pass as cursor for the next page; null on the last page' })),
+  },
+  { title: 'BookingPage' },
+);
 
-export const HistoryBody = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      type: Type.String(),
-      at: Instant,
-      actor: Nullable(
-        Type.Union([Type.Integer(), Type.Literal('customer')], {
-          description: 'The API key id that made the change, "customer" for the booking’s customer, null for an in-process caller',
-        }),
-      ),
-      changes: Type.Record(Type.String(), Type.Array(Type.Any(), { minItems: 2, maxItems: 2 })),
-    }),
-  ),
-});
+export const HistoryBody = Type.Object(
+  {
+    data: Type.Array(
+      Type.Object({
+        type: EventType,
+        at: Instant,
+        actor: Nullable(
+          Type.Union([Type.Integer(), Type.Literal('customer')], {
+            description: 'The API key id that made the change, "customer" for the booking’s customer, null for an in-process caller',
+          }),
+        ),
+        changes: Type.Record(Type.String(), Type.Array(Type.Any(), { minItems: 2, maxItems: 2 })),
+      }),
+    ),
+  },
+  { title: 'BookingHistory' },
+);
 
 export const EventQuery = Type.Object(
   {
@@ -409,7 +422,7 @@ export type EventQuery = Static<typeof EventQuery>;
 export const EventBody = Type.Object(
   {
     id: Type.Integer(),
-    type: Type.String(),
+    type: EventType,
     at: Instant,
     booking: BookingBody,
     changes: Type.Record(Type.String(), Type.Array(Type.Any(), { minItems: 2, maxItems: 2 })),
@@ -417,19 +430,30 @@ export const EventBody = Type.Object(
   { title: 'Event' },
 );
 
-export const EventPage = Type.Object({
-  data: Type.Array(EventBody),
-  next_after: Type.Integer({ description: 'The last id returned, or the given after when none' }),
-});
+export const EventPage = Type.Object(
+  {
+    data: Type.Array(EventBody),
+    next_after: Type.Integer({ description: 'The last id returned, or the given after when none' }),
+  },
+  { title: 'EventPage' },
+);
 
 // Schedules and availability
 
 const WindowPair = Type.Array(Type.String({ pattern: '^\\d{2}:\\d{2}$' }), { minItems: 2, maxItems: 2, examples: [['09:00', '12:00']] });
 const Windows = Type.Array(WindowPair, { maxItems: 48 });
 
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+/** A week of windows by day: mon..sun, absent days closed. */
+const Weekly = Type.Object(
+  Object.fromEntries(WEEKDAYS.map((day) => [day, Type.Optional(Windows)])) as Record<(typeof WEEKDAYS)[number], ReturnType<typeof Type.Optional<typeof Windows>>>,
+  { additionalProperties: false, description: 'mon..sun to windows; absent days are closed' },
+);
+
 export const ScheduleBody = Type.Object(
   {
-    weekly: Type.Record(Type.String(), Windows, { description: 'mon..sun to windows; absent days are closed' }),
+    // Any key passes here: the domain names an unknown day in its refusal.
+    weekly: documentedAs(Type.Record(Type.String(), Windows, { description: 'mon..sun to windows; absent days are closed' }), Weekly),
     exceptions: Type.Optional(Type.Record(Type.String(), Windows, { description: "A date's own windows replace its weekday's; [] closes it" })),
     buffer_before_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240, default: 0 })),
     buffer_after_minutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 240, default: 0 })),
@@ -456,7 +480,7 @@ export type ScheduleBody = Static<typeof ScheduleBody>;
 
 export const ScheduleView = Type.Object(
   {
-    weekly: Type.Record(Type.String(), Windows),
+    weekly: Weekly,
     exceptions: Type.Record(Type.String(), Windows),
     buffer_before_minutes: Type.Integer(),
     buffer_after_minutes: Type.Integer(),
@@ -494,6 +518,7 @@ export const AvailabilityBody = Type.Object(
     ),
   },
   {
+    title: 'Availability',
     examples: [
       {
         provider_id: 1,

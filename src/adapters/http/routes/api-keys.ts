@@ -5,19 +5,22 @@ import { isoUtc } from '../../../application/views';
 import { ApiKey } from '../../../domain/api-key';
 import { ValidationError } from '../../../domain/errors';
 import { IdParams } from '../schemas';
-import { errorResponses, WRITE_ERRORS } from './common';
+import { errorResponses, NoQuery, WRITE_ERRORS } from './common';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(s: T) => Type.Union([s, Type.Null()]);
 
-const ApiKeyBody = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('client')]),
-  created_at: Type.String({ format: 'date-time' }),
-  expires_at: Nullable(Type.String({ format: 'date-time' })),
-  last_used_at: Nullable(Type.String({ format: 'date-time', description: 'Updated at most once a minute' })),
-  revoked_at: Nullable(Type.String({ format: 'date-time' })),
-});
+const ApiKeyBody = Type.Object(
+  {
+    id: Type.Integer(),
+    name: Type.String(),
+    role: Type.Union([Type.Literal('admin'), Type.Literal('client')]),
+    created_at: Type.String({ format: 'date-time' }),
+    expires_at: Nullable(Type.String({ format: 'date-time' })),
+    last_used_at: Nullable(Type.String({ format: 'date-time', description: 'Updated at most once a minute' })),
+    revoked_at: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { title: 'ApiKey' },
+);
 
 const IssuedKeyBody = Type.Object(
   {
@@ -29,6 +32,7 @@ const IssuedKeyBody = Type.Object(
     key: Type.String({ description: 'The secret: shown this once, stored only as a hash' }),
   },
   {
+    title: 'IssuedApiKey',
     examples: [
       { id: 2, name: 'front desk app', role: 'client', created_at: '2027-01-05T10:00:00.000Z', expires_at: null, key: 'bk_3q2-7wJ0pO0vQ0n8rGm1mXx9Zc4sT6yA' },
     ],
@@ -63,9 +67,11 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = a
       config: { adminOnly: true, requiredFields: ['name', 'role'] },
       schema: {
         tags: ['api keys'],
+        operationId: 'createApiKey',
         summary: 'Issue an API key (admin); the secret is in the answer only',
+        querystring: NoQuery,
         body: CreateKeyBody,
-        response: { 201: IssuedKeyBody, ...errorResponses(...WRITE_ERRORS, 403) },
+        response: { 201: IssuedKeyBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN') },
       },
     },
     async (request, reply) => {
@@ -85,8 +91,10 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = a
       config: { adminOnly: true },
       schema: {
         tags: ['api keys'],
+        operationId: 'listApiKeys',
         summary: 'List API keys (admin), without secrets',
-        response: { 200: Type.Object({ data: Type.Array(ApiKeyBody) }), ...errorResponses(403) },
+        querystring: NoQuery,
+        response: { 200: Type.Object({ data: Type.Array(ApiKeyBody) }, { title: 'ApiKeyList' }), ...errorResponses('FORBIDDEN') },
       },
     },
     async (request) => ({ data: (await useCases.listApiKeys.execute({ actor: request.actor })).map(view) }),
@@ -98,9 +106,11 @@ export const apiKeyRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = a
       config: { adminOnly: true },
       schema: {
         tags: ['api keys'],
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key (admin); refused from then on. The last active admin key cannot be revoked (409 LAST_ADMIN_KEY).',
+        querystring: NoQuery,
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Revoked' }), ...errorResponses(400, 403, 404, 409) },
+        response: { 204: Type.Null({ description: 'Revoked' }), ...errorResponses('FORBIDDEN', 'NOT_FOUND', 'LAST_ADMIN_KEY') },
       },
     },
     async (request, reply) => {

@@ -19,7 +19,8 @@ import {
   ManageTokenQuery,
   UpdateBookingBody,
 } from '../schemas';
-import { errorResponses, WRITE_ERRORS } from './common';
+import { CALENDAR_ERRORS, errorResponses, NoQuery, WRITE_ERRORS } from './common';
+import { IfNoneMatchHeaders } from './schedules';
 
 const etagOf = (version: number) => `"${version}"`;
 
@@ -84,15 +85,30 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
   app.post(
     '/bookings',
     {
-      config: { requiredFields: requiredTargetFields },
+      config: { requiredFields: requiredTargetFields, responseHeaders: { 201: ['Location', 'ETag', 'Cache-Control'] } },
       schema: {
         tags: ['bookings'],
+        operationId: 'createBooking',
         summary: 'Book a provider, a service, or a held span',
+        querystring: NoQuery,
         description:
           'Judged in the provider’s time zone (a service’s: in its own): 422 for calendar rules (in order NONEXISTENT_LOCAL_TIME, IN_THE_PAST, TOO_SOON, TOO_FAR_AHEAD, OUTSIDE_WORKING_HOURS), then 409 SLOT_UNAVAILABLE when the span (widened by buffers) is full. A service takes one provider of every pool or nothing (409 with details.pool). Send Idempotency-Key to make retries safe.',
         headers: IdempotencyHeaders,
         body: CreateBookingBody,
-        response: { 201: CreatedBookingBody, ...errorResponses(...WRITE_ERRORS, 404, 409, 422) },
+        response: {
+          201: CreatedBookingBody,
+          ...errorResponses(
+            ...WRITE_ERRORS,
+            'PROVIDER_NOT_FOUND',
+            'SERVICE_NOT_FOUND',
+            'HOLD_NOT_FOUND',
+            'SLOT_UNAVAILABLE',
+            'HOLD_EXPIRED',
+            'IDEMPOTENCY_KEY_IN_USE',
+            ...CALENDAR_ERRORS,
+            'IDEMPOTENCY_KEY_REUSED',
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -120,10 +136,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'listBookings',
         summary: 'List bookings in (starts_at, id) order with keyset pagination',
         description: '`from`/`to` are inclusive provider-local dates. A client key sees only the bookings it created.',
         querystring: BookingListQuery,
-        response: { 200: BookingPage, ...errorResponses(400) },
+        response: { 200: BookingPage, ...errorResponses() },
       },
     },
     async (request, reply) => {
@@ -147,13 +164,15 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
   app.get(
     '/bookings/:id',
     {
-      config: { customerToken: true },
+      config: { customerToken: true, responseHeaders: { 200: ['ETag'], 304: ['ETag'] } },
       schema: {
         tags: ['bookings'],
+        operationId: 'getBooking',
         summary: 'Get a booking (cancelled ones too); its version is the ETag',
+        headers: IfNoneMatchHeaders,
         querystring: ManageTokenQuery,
         params: IdParams,
-        response: { 200: BookingBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses(400, 404) },
+        response: { 200: BookingBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses('BOOKING_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -172,10 +191,12 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
       config: {
         customerToken: true,
         bodyRequired: true,
+        responseHeaders: { 200: ['ETag'] },
         forbiddenFields: { provider_id: 'provider_id cannot be changed; cancel this booking and book the other provider' },
       },
       schema: {
         tags: ['bookings'],
+        operationId: 'updateBooking',
         summary: 'Reschedule or edit a booking in one transaction',
         querystring: ManageTokenQuery,
         description:
@@ -183,7 +204,10 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
         params: IdParams,
         headers: IfMatchHeaders,
         body: UpdateBookingBody,
-        response: { 200: BookingBody, ...errorResponses(...WRITE_ERRORS, 404, 409, 412, 422) },
+        response: {
+          200: BookingBody,
+          ...errorResponses(...WRITE_ERRORS, 'BOOKING_NOT_FOUND', 'SLOT_UNAVAILABLE', 'BOOKING_CANCELLED', 'VERSION_MISMATCH', 'TOO_LATE_TO_CHANGE', ...CALENDAR_ERRORS),
+        },
       },
     },
     async (request, reply) => {
@@ -212,10 +236,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
       config: { customerToken: true },
       schema: {
         tags: ['bookings'],
+        operationId: 'cancelBooking',
         summary: 'Cancel a booking: its span is free at once; it stays readable. Cancelling again is 204 too.',
         querystring: ManageTokenQuery,
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Cancelled' }), ...errorResponses(400, 404) },
+        response: { 204: Type.Null({ description: 'Cancelled' }), ...errorResponses('BOOKING_NOT_FOUND', 'TOO_LATE_TO_CHANGE') },
       },
     },
     async (request, reply) => {
@@ -228,13 +253,15 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     app.post(
       `/bookings/:id/${decision}`,
       {
-        config: { adminOnly: true },
+        config: { adminOnly: true, responseHeaders: { 200: ['ETag'] } },
         schema: {
           tags: ['bookings'],
+          operationId: `${decision}Booking`,
+          querystring: NoQuery,
           summary: decision === 'confirm' ? 'Confirm a pending booking (admin): it becomes active' : 'Decline a pending booking (admin): final, its span freed at once',
           description: 'A booking that is not pending (a cancelled one included) is 409 BOOKING_NOT_PENDING and changes nothing.',
           params: IdParams,
-          response: { 200: BookingBody, ...errorResponses(400, 403, 404, 409) },
+          response: { 200: BookingBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'BOOKING_NOT_FOUND', 'BOOKING_NOT_PENDING') },
         },
       },
       async (request, reply) => {
@@ -250,9 +277,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     {
       schema: {
         tags: ['bookings'],
+        operationId: 'getBookingHistory',
         summary: "A booking's changes, oldest first",
+        querystring: NoQuery,
         params: IdParams,
-        response: { 200: HistoryBody, ...errorResponses(400, 404) },
+        response: { 200: HistoryBody, ...errorResponses('BOOKING_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -269,10 +298,11 @@ export const bookingRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zone
     {
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: 'Pull feed of booking events in id (= commit) order',
         description: 'Poll with `after=<next_after>` to miss nothing. A client key sees only its own bookings’ events.',
         querystring: EventQuery,
-        response: { 200: EventPage, ...errorResponses(400) },
+        response: { 200: EventPage, ...errorResponses() },
       },
     },
     async (request) => {

@@ -9,6 +9,7 @@ import { TimeZones } from '../../../domain/time-zones';
 import { feedText } from '../../calendar/icalendar';
 import { IdParams } from '../schemas';
 import { errorResponses } from './common';
+import { IfNoneMatchHeaders } from './schedules';
 
 const FeedQuery = Type.Object(
   { token: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: "The provider's calendar_token, for calendar apps that cannot send headers" })) },
@@ -27,9 +28,10 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zon
     '/providers/:id/calendar.ics',
     {
       // Public so that calendar apps can subscribe with ?token=; a Bearer key, when sent, is still checked.
-      config: { public: true },
+      config: { public: true, calendarToken: true, responseHeaders: { 200: ['ETag', 'Cache-Control'], 304: ['ETag', 'Cache-Control'] } },
       schema: {
         tags: ['providers'],
+        operationId: 'getCalendarFeed',
         summary: "The provider's active bookings as an iCalendar feed",
         description:
           'text/calendar for calendar apps to subscribe to: one VEVENT per active booking, UID booking-<id>@booking-service, SEQUENCE = the booking version. ' +
@@ -41,10 +43,11 @@ export const calendarRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zon
           'The ETag is a digest of the body; If-None-Match with it gives 304.',
         params: IdParams,
         querystring: FeedQuery,
+        headers: IfNoneMatchHeaders,
         response: {
           200: { description: 'RFC 5545 calendar', content: { 'text/calendar': { schema: { type: 'string' } } } },
           304: Type.Null({ description: 'Not modified: the feed is what If-None-Match names' }),
-          ...errorResponses(400, 404, 503),
+          ...errorResponses('PROVIDER_NOT_FOUND'),
         },
       },
     },

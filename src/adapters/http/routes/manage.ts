@@ -14,9 +14,10 @@ export const manageRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones
   app.get(
     '/manage/:id',
     {
-      config: { public: true },
+      config: { public: true, responseHeaders: { 200: ['Cache-Control'], 404: ['Cache-Control'] } },
       schema: {
         tags: ['self-service'],
+        operationId: 'getManagePage',
         summary: "The customer's page for one booking (HTML): see it, cancel it, move it",
         description:
           'The link in the emails to a booking’s customer (with PUBLIC_URL set). Shows the booking in the customer’s terms (service or provider, local date and time, time zone), a button that cancels it, and the free start times of the next 14 days to move it to; both act through the bookings API with the same token. ' +
@@ -24,7 +25,7 @@ export const manageRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones
         params: PageParams,
         querystring: PageQuery,
         response: {
-          ...publicErrorResponses(400, 429, 503),
+          ...publicErrorResponses('RATE_LIMITED'),
           200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
           404: { description: 'The plain “not found” page', content: { 'text/html': { schema: { type: 'string' } } } },
         },

@@ -3,18 +3,20 @@ import { UseCases } from '../../../application/use-cases';
 import { providerView } from '../../../application/views';
 import { isAdmin } from '../../../domain/actor';
 import { CreateProviderBody, IdParams, PageQuery, ProviderBody, ProviderPage, UpdateProviderBody } from '../schemas';
-import { errorResponses, WRITE_ERRORS } from './common';
+import { errorResponses, NoQuery, WRITE_ERRORS } from './common';
 
 export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = async (app, { useCases }) => {
   app.post(
     '/providers',
     {
-      config: { adminOnly: true, requiredFields: ['name', 'email'] },
+      config: { adminOnly: true, requiredFields: ['name', 'email'], responseHeaders: { 201: ['Location'] } },
       schema: {
         tags: ['providers'],
+        operationId: 'createProvider',
         summary: 'Create a provider (admin)',
+        querystring: NoQuery,
         body: CreateProviderBody,
-        response: { 201: ProviderBody, ...errorResponses(...WRITE_ERRORS, 403, 409) },
+        response: { 201: ProviderBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'EMAIL_TAKEN') },
       },
     },
     async (request, reply) => {
@@ -37,9 +39,10 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
     {
       schema: {
         tags: ['providers'],
+        operationId: 'listProviders',
         summary: 'List providers in id order (keyset pagination)',
         querystring: PageQuery,
-        response: { 200: ProviderPage, ...errorResponses(400) },
+        response: { 200: ProviderPage, ...errorResponses() },
       },
     },
     async (request) => {
@@ -53,9 +56,11 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
     {
       schema: {
         tags: ['providers'],
+        operationId: 'getProvider',
         summary: 'Get a provider',
+        querystring: NoQuery,
         params: IdParams,
-        response: { 200: ProviderBody, ...errorResponses(400, 404) },
+        response: { 200: ProviderBody, ...errorResponses('PROVIDER_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -70,11 +75,13 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       config: { adminOnly: true, bodyRequired: true },
       schema: {
         tags: ['providers'],
+        operationId: 'updateProvider',
         summary: 'Change a provider (admin); same rules as create',
+        querystring: NoQuery,
         description: 'Lowering `capacity` below what some instant from now on already holds (bookings and live holds) is 409 CAPACITY_IN_USE and changes nothing.',
         params: IdParams,
         body: UpdateProviderBody,
-        response: { 200: ProviderBody, ...errorResponses(...WRITE_ERRORS, 403, 404, 409) },
+        response: { 200: ProviderBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'PROVIDER_NOT_FOUND', 'EMAIL_TAKEN', 'CAPACITY_IN_USE') },
       },
     },
     async (request) => {
@@ -94,9 +101,11 @@ export const providerRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       config: { adminOnly: true },
       schema: {
         tags: ['providers'],
+        operationId: 'rotateCalendarToken',
         summary: "Rotate the provider's calendar feed token (admin); the old token stops working at once",
+        querystring: NoQuery,
         params: IdParams,
-        response: { 200: ProviderBody, ...errorResponses(400, 403, 404) },
+        response: { 200: ProviderBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'PROVIDER_NOT_FOUND') },
       },
     },
     async (request) => {

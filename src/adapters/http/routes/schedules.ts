@@ -4,7 +4,7 @@ import { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { UseCases } from '../../../application/use-cases';
 import { AvailabilityBody, AvailabilityQuery, ProviderIdParams, ScheduleBody, ScheduleView } from '../schemas';
-import { errorResponses, WRITE_ERRORS } from './common';
+import { errorResponses, NoQuery, WRITE_ERRORS } from './common';
 
 /**
  * An availability ETag: a digest of what the answer was worked out from (the rules, what occupies the dates) and of
@@ -21,6 +21,11 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/** A conditional GET: the ETag of the answer last seen. */
+export const IfNoneMatchHeaders = Type.Object({
+  'if-none-match': Type.Optional(Type.String({ maxLength: 1024, description: 'ETags of answers already held; 304 when the answer is one of them' })),
+});
+
 export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = async (app, { useCases }) => {
   app.put(
     '/providers/:id/schedule',
@@ -28,12 +33,14 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       config: { adminOnly: true, requiredFields: ['weekly'] },
       schema: {
         tags: ['schedules'],
+        operationId: 'putSchedule',
         summary: "Set a provider's working hours and booking limits (admin)",
+        querystring: NoQuery,
         description:
           'Windows are sorted on the way in; overlapping windows, an end not after its start or an unknown day is 400. `24:00` may end a window. Existing bookings are never touched.',
         params: ProviderIdParams,
         body: ScheduleBody,
-        response: { 200: ScheduleView, ...errorResponses(...WRITE_ERRORS, 403, 404) },
+        response: { 200: ScheduleView, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'PROVIDER_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -51,9 +58,11 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
     {
       schema: {
         tags: ['schedules'],
+        operationId: 'getSchedule',
         summary: "A provider's schedule (404 NOT_FOUND when it has none: open all day)",
+        querystring: NoQuery,
         params: ProviderIdParams,
-        response: { 200: ScheduleView, ...errorResponses(400, 404) },
+        response: { 200: ScheduleView, ...errorResponses('PROVIDER_NOT_FOUND', 'NOT_FOUND') },
       },
     },
     async (request) => (await useCases.getSchedule.execute({ actor: request.actor, providerId: request.params.id })).toView(),
@@ -65,9 +74,11 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
       config: { adminOnly: true },
       schema: {
         tags: ['schedules'],
+        operationId: 'deleteSchedule',
         summary: "Remove a provider's schedule (admin): open all day again",
+        querystring: NoQuery,
         params: ProviderIdParams,
-        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses(400, 403, 404) },
+        response: { 204: Type.Null({ description: 'Removed' }), ...errorResponses('FORBIDDEN', 'PROVIDER_NOT_FOUND', 'NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -79,14 +90,17 @@ export const scheduleRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> =
   app.get(
     '/providers/:id/availability',
     {
+      config: { responseHeaders: { 200: ['ETag', 'Cache-Control'], 304: ['ETag', 'Cache-Control'] } },
       schema: {
         tags: ['availability'],
+        operationId: 'getProviderAvailability',
         summary: 'Bookable start times, per date (up to 62 dates)',
         description:
           'Every start on a grid of the duration from each working window’s start at which a booking of that duration would be accepted now: exactly the rule POST /bookings applies. The ETag changes whenever the provider’s bookings or schedule change (or time makes a slot lapse); If-None-Match gives 304.',
         params: ProviderIdParams,
         querystring: AvailabilityQuery,
-        response: { 200: AvailabilityBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses(400, 404) },
+        headers: IfNoneMatchHeaders,
+        response: { 200: AvailabilityBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses('PROVIDER_NOT_FOUND') },
       },
     },
     async (request, reply) => {

@@ -13,8 +13,8 @@ import {
   ServicePage,
   UpdateServiceBody,
 } from '../schemas';
-import { errorResponses, WRITE_ERRORS } from './common';
-import { availabilityEtag, noneMatch } from './schedules';
+import { errorResponses, NoQuery, WRITE_ERRORS } from './common';
+import { availabilityEtag, IfNoneMatchHeaders, noneMatch } from './schedules';
 
 /** A service body's fields in the use cases' terms (absent ones stay undefined). */
 function serviceFields(b: {
@@ -43,14 +43,16 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
   app.post(
     '/services',
     {
-      config: { adminOnly: true, requiredFields: ['name', 'duration_minutes', 'pools'] },
+      config: { adminOnly: true, requiredFields: ['name', 'duration_minutes', 'pools'], responseHeaders: { 201: ['Location'] } },
       schema: {
         tags: ['services'],
+        operationId: 'createService',
         summary: 'Create a service (admin): one provider of each pool, booked together',
+        querystring: NoQuery,
         description:
           '1 to 5 pools of 1 to 50 distinct existing providers; a provider may be in one pool only (400 otherwise, and for an unknown provider). `slot_interval_minutes` defaults to the duration.',
         body: CreateServiceBody,
-        response: { 201: ServiceBody, ...errorResponses(...WRITE_ERRORS, 403) },
+        response: { 201: ServiceBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN') },
       },
     },
     async (request, reply) => {
@@ -73,9 +75,10 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
     {
       schema: {
         tags: ['services'],
+        operationId: 'listServices',
         summary: 'List services in id order (keyset pagination)',
         querystring: PageQuery,
-        response: { 200: ServicePage, ...errorResponses(400) },
+        response: { 200: ServicePage, ...errorResponses() },
       },
     },
     async (request) => {
@@ -87,7 +90,14 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
   app.get(
     '/services/:id',
     {
-      schema: { tags: ['services'], summary: 'Get a service', params: IdParams, response: { 200: ServiceBody, ...errorResponses(400, 404) } },
+      schema: {
+        tags: ['services'],
+        operationId: 'getService',
+        summary: 'Get a service',
+        querystring: NoQuery,
+        params: IdParams,
+        response: { 200: ServiceBody, ...errorResponses('SERVICE_NOT_FOUND') },
+      },
     },
     async (request) => serviceView(await useCases.getService.execute({ actor: request.actor, id: request.params.id })),
   );
@@ -98,10 +108,12 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
       config: { adminOnly: true, bodyRequired: true },
       schema: {
         tags: ['services'],
+        operationId: 'updateService',
         summary: 'Change a service (admin); same rules as create, for new bookings only',
+        querystring: NoQuery,
         params: IdParams,
         body: UpdateServiceBody,
-        response: { 200: ServiceBody, ...errorResponses(...WRITE_ERRORS, 403, 404) },
+        response: { 200: ServiceBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'SERVICE_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -120,9 +132,11 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
       config: { adminOnly: true },
       schema: {
         tags: ['services'],
+        operationId: 'deleteService',
         summary: 'Delete a service (admin): gone for every route from then on; its bookings stay as they are',
+        querystring: NoQuery,
         params: IdParams,
-        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 403, 404) },
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses('FORBIDDEN', 'SERVICE_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -134,14 +148,17 @@ export const serviceRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
   app.get(
     '/services/:id/availability',
     {
+      config: { responseHeaders: { 200: ['ETag', 'Cache-Control'], 304: ['ETag', 'Cache-Control'] } },
       schema: {
         tags: ['availability'],
+        operationId: 'getServiceAvailability',
         summary: "Bookable times of a service, per date (up to 62 dates), on the service's grid",
         description:
           'The times every slot_interval_minutes from local midnight (in the service’s zone) at which a booking of the service would be accepted now: exactly the rule POST /bookings applies. ETag and If-None-Match as for a provider.',
         params: IdParams,
         querystring: ServiceAvailabilityQuery,
-        response: { 200: ServiceAvailabilityBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses(400, 404) },
+        headers: IfNoneMatchHeaders,
+        response: { 200: ServiceAvailabilityBody, 304: Type.Null({ description: 'Not modified' }), ...errorResponses('SERVICE_NOT_FOUND') },
       },
     },
     async (request, reply) => {
