@@ -73,11 +73,12 @@ export function bootstrapAdminKey(service: BookingService, config: AppConfig): P
 }
 
 /** The outbox settings of a configuration: webhook target checks, SMTP, logging. */
-export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPrivateWebhookUrls' | 'smtpUrl' | 'mailFrom' | 'logger'> {
+export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPrivateWebhookUrls' | 'smtpUrl' | 'mailFrom' | 'publicUrl' | 'logger'> {
   return {
     allowPrivateWebhookUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
     smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL,
     logger: jsonLogger(config.LOG_LEVEL),
   };
 }
