@@ -43,6 +43,7 @@ export async function createHttpApp(
         : loggerOptions({ level: config.LOG_LEVEL, destination: options.logStream, pretty: process.env.NODE_ENV === 'development' }),
     poolStats: () => service.database.poolStats(),
     outboxStats: () => service.outboxStats(),
+    holdStats: () => service.holdStats(),
     ...options.http,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     security: {

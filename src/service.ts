@@ -5,7 +5,9 @@ import type { DependencyContainer } from 'tsyringe';
 import { Dispatcher, DispatcherOptions } from './application/dispatcher';
 import { IdempotentExecution } from './application/idempotency';
 import { Clock } from './application/ports/clock';
+import { HoldCounts } from './application/ports/hold-repository';
 import { KeyRevocations } from './application/ports/key-revocations';
+import { Repositories } from './application/ports/unit-of-work';
 import { Logger } from './application/ports/logger';
 import { Mailer } from './application/ports/mailer';
 import { ManageTokens } from './application/ports/manage-tokens';
@@ -71,6 +73,8 @@ export interface BookingService {
   dispatcher: Dispatcher;
   /** The outbox backlog, for metrics. */
   outboxStats(): Promise<OutboxStats>;
+  /** Holds by state now, for metrics. */
+  holdStats(): Promise<HoldCounts>;
   /** Deletes idempotency records older than their time to live; returns how many. */
   purgeExpiredIdempotencyKeys(): Promise<number>;
   /** True when the database answers. */
@@ -120,6 +124,7 @@ export async function createService(options: ServiceOptions): Promise<BookingSer
       return true;
     },
     outboxStats: () => resolve<Outbox>(TOKENS.Outbox).stats(),
+    holdStats: () => resolve<Repositories>(TOKENS.Repositories).holds.countByState(resolve<Clock>(TOKENS.Clock).now()),
     purgeExpiredIdempotencyKeys: () => resolve<IdempotentExecution>(TOKENS.Idempotency).purgeExpired(),
     close: () => closeAll(container, handle, dispatcher, checkpointer),
   };
