@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import ical, { VEvent } from 'node-ical';
 import { loadConfig } from '../../src/adapters/config/config';
 import { Logger } from '../../src/application/ports/logger';
-import { DIALECTS } from '../support/databases';
+import { createService } from '../../src/service';
+import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { TestApp } from '../support/http-harness';
 import { api, createOutboxApp, Json, leafParts, MailSink, makeBooking, makeProvider, parseMime, ReceivedMail } from './support';
 
@@ -335,6 +336,37 @@ describe('PUBLIC_URL configuration', () => {
     expect((await loadConfig({ PUBLIC_URL: 'http://localhost:3000/app//' })).PUBLIC_URL).toBe('http://localhost:3000/app');
     for (const bad of ['book.example.com', 'ftp://book.example.com', '/manage', 'https://', 'https://a.example/?x=1', 'https://u:p@a.example']) {
       await expect(loadConfig({ PUBLIC_URL: bad })).rejects.toThrow(/PUBLIC_URL/);
+    }
+  });
+});
+
+describe.each(DIALECTS)('the manage token key on %s', (dialect) => {
+  it('is made once, by whichever instance starts first, and is the same for every instance and after a restart', async () => {
+    const url = await freshDatabaseUrl(dialect);
+    // The schema first (instances migrating at once is another test's subject), then two starts racing to make the key.
+    const migrated = await createService({ databaseUrl: url });
+    await sql`delete from service_keys`.execute(migrated.database.db);
+    await migrated.close();
+    // (SQLite: one process cannot run two migrators at once, whose busy waits block each other: one starts without.)
+    const [a, b] = await Promise.all([createService({ databaseUrl: url }), createService({ databaseUrl: url, migrate: dialect !== 'sqlite' })]);
+    try {
+      expect(a.manageTokens.forBooking(7)).toBe(b.manageTokens.forBooking(7));
+      expect(a.manageTokens.forBooking(7)).not.toBe(a.manageTokens.forBooking(8));
+      const rows = await sql<{ name: string }>`select name from service_keys`.execute(a.database.db);
+      expect(rows.rows).toEqual([{ name: 'manage_tokens' }]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+    const again = await createService({ databaseUrl: url });
+    try {
+      const other = await createService({ databaseUrl: await freshDatabaseUrl(dialect) });
+      expect(again.manageTokens.forBooking(7)).not.toBe(other.manageTokens.forBooking(7));
+      await other.close();
+      const first = await createService({ databaseUrl: url });
+      expect(first.manageTokens.forBooking(7)).toBe(again.manageTokens.forBooking(7));
+      await first.close();
+    } finally {
+      await again.close();
     }
   });
 });
