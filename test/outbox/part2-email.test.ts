@@ -269,16 +269,20 @@ describe.each(DIALECTS)('Part 2 email on %s', (dialect) => {
   it('tells a new series in one email to the customer and one per provider, with every occurrence in one calendar file', async () => {
     await start({ PUBLIC_URL: 'https://book.example.com' });
     const provider = await makeProvider(t, { name: 'Dr. Ada Byron' });
-    const res = await api(t, 'POST', '/api/v1/booking-series', {
-      provider_id: provider.id,
-      date: '2027-12-20',
-      time: '10:00',
-      customer_email: 'grace@example.com',
-      repeat: { frequency: 'weekly', count: 12 },
-    });
+    const body = { provider_id: provider.id, date: '2027-12-20', time: '10:00', customer_email: 'grace@example.com', repeat: { frequency: 'weekly', count: 12 } };
+    const headers = { ...t.headers(), 'idempotency-key': 'series-once' };
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/booking-series', headers, payload: body });
     expect(res.statusCode).toBe(201);
     const series = res.json();
     expect(series.bookings).toHaveLength(12);
+    // A replay repeats the 201, tokens included, from a record that holds none of them.
+    const replay = await t.app.inject({ method: 'POST', url: '/api/v1/booking-series', headers, payload: body });
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual(series);
+    const records = JSON.stringify((await sql`select * from idempotency_keys`.execute(t.service.database.db)).rows);
+    expect(records).toContain('series-once');
+    expect(records).toContain('2028-03-06');
+    for (const b of series.bookings) expect(records).not.toContain(b.manage_token.slice(3));
 
     const mails = await sent();
     expect(mails.map((m) => m.to).sort()).toEqual(['grace@example.com', provider.email].sort());
