@@ -334,7 +334,7 @@ export class Dispatcher {
     const webhooks = await tx.webhooks();
     const mailed = events.filter((e) => MAILED_EVENT_TYPES.includes(e.type));
     const series = await tx.seriesOccurrences([...new Set(mailed.filter(isSeriesCreation).map((e) => e.booking.series_id!))]);
-    /** Who hears of each mailed event: its providers, those taken off it, and whether its customer does. */
+    /** The providers who hear of each mailed event: those it takes and those a reschedule took off it. */
     const recipients = new Map<number, { providers: number[]; dropped: number[] }>();
     for (const event of mailed) {
       if (!isSeriesCreation(event)) {
