@@ -307,6 +307,31 @@ describe.each(DIALECTS)('Part 2 email on %s', (dialect) => {
     expect(cancelled.map((m) => m.subject.split(':')[0])).toEqual(['Booking cancelled', 'Booking cancelled']);
   });
 
+  it('leaves an occurrence cancelled before the series email goes out off its calendar file, and says so in the text', async () => {
+    await start();
+    const provider = await makeProvider(t);
+    const res = await api(t, 'POST', '/api/v1/booking-series', {
+      provider_id: provider.id,
+      date: '2027-12-20',
+      time: '10:00',
+      customer_email: 'grace@example.com',
+      repeat: { frequency: 'daily', count: 3 },
+    });
+    expect(res.statusCode).toBe(201);
+    const [first, second, third] = res.json().bookings as Json[];
+    expect((await api(t, 'DELETE', `/api/v1/bookings/${second.id}`)).statusCode).toBe(204);
+    const mails = await sent();
+    const seriesMails = mails.filter((m) => m.subject.startsWith('Booking series confirmed'));
+    expect(seriesMails.map((m) => m.to).sort()).toEqual(['grace@example.com', provider.email].sort());
+    for (const mail of seriesMails) {
+      expect(mail.text).toContain(`(booking id ${second.id}, cancelled)`);
+      const { events, method } = eventsOf(mail.calendar);
+      expect(method).toBe('REQUEST');
+      expect(events.map((e) => e.uid).sort()).toEqual([first.id, third.id].map((id) => `booking-${id}@booking-service`).sort());
+    }
+    expect(mails.filter((m) => m.subject.startsWith('Booking cancelled'))).toHaveLength(2);
+  });
+
   it('sends a service series one email per provider, naming only the occurrences that provider takes', async () => {
     await start();
     const ann = await makeProvider(t, { name: 'Stylist Ann' });

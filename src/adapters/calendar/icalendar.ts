@@ -284,11 +284,14 @@ export function invitationText(booking: BookingView, provider: CalendarProvider,
 }
 
 /**
- * One invitation for several bookings (a new series): one VEVENT per booking, each with the booking's own UID and
- * SEQUENCE, so a later message about one occurrence updates or removes exactly that one.
+ * One invitation for several bookings (a new series): one VEVENT per booking still on (cancelled and declined ones
+ * are left out), each with the booking's own UID and SEQUENCE, so a later message about one occurrence updates or
+ * removes exactly that one. When none is on any more, METHOD:CANCEL for all of them.
  */
-export function seriesInvitationText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions): { method: 'REQUEST'; text: string } {
-  return { method: 'REQUEST', text: calendarText(bookings, provider, options, { method: 'REQUEST' }) };
+export function seriesInvitationText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
+  const on = bookings.filter((b) => !isWithdrawn(b));
+  if (on.length === 0) return { method: 'CANCEL', text: calendarText(bookings, provider, options, { method: 'CANCEL' }) };
+  return { method: 'REQUEST', text: calendarText(on, provider, options, { method: 'REQUEST' }) };
 }
 
 /** A subscribed feed of bookings, and of busy time when the reader may not see every booking. */

@@ -1,6 +1,6 @@
 import { BookingMail } from '../../application/ports/mailer';
 import { BookingView } from '../../application/views';
-import { invitationText, seriesInvitationText } from '../calendar/icalendar';
+import { invitationText, isWithdrawn, seriesInvitationText } from '../calendar/icalendar';
 
 /** A booking notification rendered for sending: plain text, HTML and the iCalendar invitation. */
 export interface BookingMailMessage {
@@ -190,10 +190,11 @@ function mailParts(mail: BookingMail): MailParts {
     rows.push(['Previously', `${longDate(oldDate)} at ${oldTime}`]);
   }
   const notes = b.notes ? quotedLines(b.notes) : [];
-  const calendarMethod = kind === 'dropped' || b.status === 'cancelled' || b.status === 'declined' ? 'CANCEL' : 'REQUEST';
+  const withdrawn = kind === 'series' ? (mail.occurrences ?? []).every(isWithdrawn) : isWithdrawn(b);
+  const calendarMethod = kind === 'dropped' || withdrawn ? 'CANCEL' : 'REQUEST';
   const closing =
     kind === 'series'
-      ? 'The attached calendar file (bookings.ics) adds them to your calendar.'
+      ? `The attached calendar file (bookings.ics) ${calendarMethod === 'CANCEL' ? 'removes them from' : 'adds them to'} your calendar.`
       : calendarMethod === 'CANCEL'
         ? 'The attached calendar file (booking.ics) removes it from your calendar.'
         : 'The attached calendar file (booking.ics) adds it to your calendar.';
