@@ -43,6 +43,7 @@ export async function createHttpApp(
         : loggerOptions({ level: config.LOG_LEVEL, destination: options.logStream, pretty: process.env.NODE_ENV === 'development' }),
     poolStats: () => service.database.poolStats(),
     outboxStats: () => service.outboxStats(),
+    holdStats: () => service.holdStats(),
     ...options.http,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     security: {
@@ -73,11 +74,12 @@ export function bootstrapAdminKey(service: BookingService, config: AppConfig): P
 }
 
 /** The outbox settings of a configuration: webhook target checks, SMTP, logging. */
-export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPrivateWebhookUrls' | 'smtpUrl' | 'mailFrom' | 'logger'> {
+export function outboxOptions(config: AppConfig): Pick<ServiceOptions, 'allowPrivateWebhookUrls' | 'smtpUrl' | 'mailFrom' | 'publicUrl' | 'logger'> {
   return {
     allowPrivateWebhookUrls: config.WEBHOOK_ALLOW_PRIVATE_URLS,
     smtpUrl: config.SMTP_URL,
     mailFrom: config.MAIL_FROM,
+    publicUrl: config.PUBLIC_URL,
     logger: jsonLogger(config.LOG_LEVEL),
   };
 }

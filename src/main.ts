@@ -11,6 +11,8 @@ import { KeyRevocations } from './application/ports/key-revocations';
 import { Logger } from './application/ports/logger';
 import { Mailer } from './application/ports/mailer';
 import { Outbox } from './application/ports/outbox';
+import { ManageLinks } from './application/ports/manage-links';
+import { ManageTokens } from './application/ports/manage-tokens';
 import { Secrets } from './application/ports/secrets';
 import { Repositories, UnitOfWork } from './application/ports/unit-of-work';
 import { WebhookRepository } from './application/ports/webhook-repository';
@@ -27,6 +29,8 @@ import { KyselyWebhookRepository } from './adapters/persistence/kysely-webhook-r
 import { PostgresKeyRevocations } from './adapters/persistence/postgres-key-revocations';
 import { SqliteCheckpointer } from './adapters/persistence/sqlite-checkpointer';
 import { SqliteKeyRevocations } from './adapters/persistence/sqlite-key-revocations';
+import { PublicManageLinks } from './adapters/http/manage-links';
+import { HmacManageTokens } from './adapters/system/hmac-manage-tokens';
 import { NodeCryptoSecrets } from './adapters/system/node-crypto-secrets';
 import { SystemClock } from './adapters/system/system-clock';
 import { LuxonTimeZones } from './adapters/time/luxon-time-zones';
@@ -39,6 +43,8 @@ export const TOKENS = {
   Clock: Symbol('Clock'),
   TimeZones: Symbol('TimeZones'),
   Secrets: Symbol('Secrets'),
+  ManageTokens: Symbol('ManageTokens'),
+  ManageLinks: Symbol('ManageLinks'),
   Logger: Symbol('Logger'),
   UnitOfWork: Symbol('UnitOfWork'),
   Repositories: Symbol('Repositories'),
@@ -71,6 +77,10 @@ export interface CompositionSettings {
   smtpUrl?: string;
   mailFrom?: string;
   dispatcher?: DispatcherOptions;
+  /** The key manage tokens are derived from (`service_keys`, read by `createService`). */
+  manageTokenKey: Buffer;
+  /** PUBLIC_URL: customers' emails link to their manage page under it; unset, they carry no link. */
+  publicUrl?: string;
 }
 
 const DEFAULT_MAIL_FROM = 'Booking service <bookings@localhost>';
@@ -103,6 +113,7 @@ export function compose(handle: DatabaseHandle, settings: CompositionSettings, o
   c.register(TOKENS.Clock, { useValue: overrides.clock ?? new SystemClock() });
   c.register(TOKENS.TimeZones, { useValue: new LuxonTimeZones() });
   c.register(TOKENS.Secrets, { useValue: new NodeCryptoSecrets() });
+  c.register(TOKENS.ManageTokens, { useValue: new HmacManageTokens(settings.manageTokenKey) });
   c.register(TOKENS.Logger, { useValue: overrides.logger ?? silentLogger });
 
   single(TOKENS.UnitOfWork, () => new KyselyUnitOfWork(handle.db, handle.capabilities));
@@ -139,6 +150,7 @@ export function compose(handle: DatabaseHandle, settings: CompositionSettings, o
     if (overrides.mailer) return overrides.mailer;
     return settings.smtpUrl ? new SmtpMailer(settings.smtpUrl, from) : new LogMailer(get<Logger>(r, TOKENS.Logger), from);
   });
+  single(TOKENS.ManageLinks, (r) => new PublicManageLinks(settings.publicUrl, get<ManageTokens>(r, TOKENS.ManageTokens)));
   single(
     TOKENS.Dispatcher,
     (r) =>
@@ -146,8 +158,10 @@ export function compose(handle: DatabaseHandle, settings: CompositionSettings, o
         get<Outbox>(r, TOKENS.Outbox),
         get<WebhookRepository>(r, TOKENS.Webhooks),
         get<Repositories>(r, TOKENS.Repositories).providers,
+        get<Repositories>(r, TOKENS.Repositories).bookings,
         get<WebhookSender>(r, TOKENS.WebhookSender),
         get<Mailer>(r, TOKENS.Mailer),
+        get<ManageLinks>(r, TOKENS.ManageLinks),
         get<Clock>(r, TOKENS.Clock),
         get<Logger>(r, TOKENS.Logger),
         settings.dispatcher,
@@ -161,6 +175,7 @@ export function compose(handle: DatabaseHandle, settings: CompositionSettings, o
       clock: get<Clock>(r, TOKENS.Clock),
       zones: get<TimeZones>(r, TOKENS.TimeZones),
       secrets: get<Secrets>(r, TOKENS.Secrets),
+      manageTokens: get<ManageTokens>(r, TOKENS.ManageTokens),
       idempotency: get<IdempotentExecution>(r, TOKENS.Idempotency),
       keyRevocations: get<KeyRevocations>(r, TOKENS.KeyRevocations),
       webhooks: get<WebhookRepository>(r, TOKENS.Webhooks),

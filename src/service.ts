@@ -5,9 +5,12 @@ import type { DependencyContainer } from 'tsyringe';
 import { Dispatcher, DispatcherOptions } from './application/dispatcher';
 import { IdempotentExecution } from './application/idempotency';
 import { Clock } from './application/ports/clock';
+import { HoldCounts } from './application/ports/hold-repository';
 import { KeyRevocations } from './application/ports/key-revocations';
+import { Repositories } from './application/ports/unit-of-work';
 import { Logger } from './application/ports/logger';
 import { Mailer } from './application/ports/mailer';
+import { ManageTokens } from './application/ports/manage-tokens';
 import { Outbox, OutboxStats } from './application/ports/outbox';
 import { WebhookSender } from './application/ports/webhook-sender';
 import { UseCases } from './application/use-cases';
@@ -17,7 +20,12 @@ import { DatabaseHandle, openDatabase } from './adapters/persistence/database';
 import { migrateToLatest } from './adapters/persistence/migrator';
 import { PostgresKeyRevocations } from './adapters/persistence/postgres-key-revocations';
 import { SqliteCheckpointer } from './adapters/persistence/sqlite-checkpointer';
+import { KyselyServiceKeys } from './adapters/persistence/kysely-service-keys';
+import { SystemClock } from './adapters/system/system-clock';
 import { compose, TOKENS } from './main';
+
+/** The name of the key in `service_keys` that manage tokens are derived from. */
+const MANAGE_TOKEN_KEY = 'manage_tokens';
 
 export interface ServiceOptions {
   /** `postgres://...` or `sqlite:<path>` / `sqlite::memory:`. */
@@ -39,6 +47,8 @@ export interface ServiceOptions {
   /** SMTP server for booking emails (SMTP_URL); unset: emails go to the logger. */
   smtpUrl?: string;
   mailFrom?: string;
+  /** PUBLIC_URL: emails to customers link to their booking's manage page under it; unset, they carry no link. */
+  publicUrl?: string;
   /** Replaces the mailer chosen from `smtpUrl`. */
   mailer?: Mailer;
   /** Replaces the webhook sender (signed POSTs with fetch). */
@@ -57,10 +67,14 @@ export interface BookingService {
   keyRevocations: KeyRevocations;
   zones: TimeZones;
   clock: Clock;
+  /** Derives each booking's manage token (the same on every instance of one database). */
+  manageTokens: ManageTokens;
   /** Delivers webhooks and email from the outbox: `start`ed by `startServer`, or driven with `runOnce`. */
   dispatcher: Dispatcher;
   /** The outbox backlog, for metrics. */
   outboxStats(): Promise<OutboxStats>;
+  /** Holds by state now, for metrics. */
+  holdStats(): Promise<HoldCounts>;
   /** Deletes idempotency records older than their time to live; returns how many. */
   purgeExpiredIdempotencyKeys(): Promise<number>;
   /** True when the database answers. */
@@ -81,7 +95,14 @@ export async function createService(options: ServiceOptions): Promise<BookingSer
     await handle.close();
     throw error;
   }
-  const container = compose(handle, options, {
+  let manageTokenKey: Buffer;
+  try {
+    manageTokenKey = await new KyselyServiceKeys(handle.db, options.clock ?? new SystemClock()).obtain(MANAGE_TOKEN_KEY);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const container = compose(handle, { ...options, manageTokenKey }, {
     clock: options.clock,
     logger: options.logger,
     mailer: options.mailer,
@@ -96,12 +117,14 @@ export async function createService(options: ServiceOptions): Promise<BookingSer
     keyRevocations: resolve<KeyRevocations>(TOKENS.KeyRevocations),
     zones: resolve<TimeZones>(TOKENS.TimeZones),
     clock: resolve<Clock>(TOKENS.Clock),
+    manageTokens: resolve<ManageTokens>(TOKENS.ManageTokens),
     dispatcher,
     isReady: async () => {
       await handle.db.selectFrom('providers').select('id').limit(1).execute();
       return true;
     },
     outboxStats: () => resolve<Outbox>(TOKENS.Outbox).stats(),
+    holdStats: () => resolve<Repositories>(TOKENS.Repositories).holds.countByState(resolve<Clock>(TOKENS.Clock).now()),
     purgeExpiredIdempotencyKeys: () => resolve<IdempotentExecution>(TOKENS.Idempotency).purgeExpired(),
     close: () => closeAll(container, handle, dispatcher, checkpointer),
   };

@@ -1,19 +1,44 @@
 import { BookingEventType } from '../domain/booking';
 import { DEFAULT_DELIVERY_SCHEDULE, DeliverySchedule, nextAttemptAfterFailure } from '../domain/delivery-schedule';
-import { isoUtc } from './views';
+import { BookingView, isoUtc } from './views';
 import { Provider } from '../domain/provider';
 import { webhookWants } from '../domain/webhook';
 import { BookingEvent } from './ports/booking-event-log';
 import { Clock } from './ports/clock';
 import { Logger } from './ports/logger';
-import { Mailer } from './ports/mailer';
+import { BookingRepository } from './ports/booking-repository';
+import { ManageLinks } from './ports/manage-links';
+import { BookingMail, Mailer, MailProvider } from './ports/mailer';
 import { AttemptRecord, NewOutboxItem, Outbox, OutboxChannel, OutboxFanOut, OutboxItem } from './ports/outbox';
 import { ProviderRepository } from './ports/provider-repository';
 import { WebhookRepository } from './ports/webhook-repository';
 import { WebhookSender } from './ports/webhook-sender';
 
 /** The event types that send email to the provider and the customer. */
-export const MAILED_EVENT_TYPES: readonly BookingEventType[] = ['booking.created', 'booking.rescheduled', 'booking.cancelled'];
+export const MAILED_EVENT_TYPES: readonly BookingEventType[] = [
+  'booking.created',
+  'booking.rescheduled',
+  'booking.cancelled',
+  'booking.confirmed',
+  'booking.declined',
+];
+
+/** The creation of a series' occurrence: a series is told in one message per recipient, sent for its first booking. */
+function isSeriesCreation(event: BookingEvent): boolean {
+  return event.type === 'booking.created' && event.booking.series_id != null;
+}
+
+/** The providers a booking takes (events written before services name only `provider_id`). */
+function providerIdsOf(event: BookingEvent): number[] {
+  return event.booking.provider_ids ?? [event.providerId];
+}
+
+/** Providers a reschedule took off the booking: they get a cancellation. */
+function droppedProviderIds(event: BookingEvent): number[] {
+  const change = event.changes.provider_ids as [number[], number[]] | undefined;
+  if (event.type !== 'booking.rescheduled' || !change) return [];
+  return change[0].filter((id) => !change[1].includes(id));
+}
 
 /** At most `perRecipient` emails to one customer address within any `windowMs`. */
 export interface MailLimit {
@@ -69,7 +94,10 @@ interface Job {
   item: OutboxItem;
   /** When the claim runs out: the item must not be sent after `leaseEnds - sendTimeoutMs`. */
   leaseEnds: number;
-  provider: Provider | undefined;
+  /** The providers the item's email may name, by id (read once per batch). */
+  providers: ReadonlyMap<number, Provider>;
+  /** For the email of a new series: its occurrences, as stored when the batch was claimed. */
+  occurrences?: BookingView[];
   summary: DispatchSummary;
   /** Set when `stop` gave up waiting: a late result is not recorded, the claim's expiry hands the item on. */
   abandoned: boolean;
@@ -183,8 +211,10 @@ export class Dispatcher {
     private readonly outbox: Outbox,
     private readonly webhooks: WebhookRepository,
     private readonly providers: ProviderRepository,
+    private readonly bookings: Pick<BookingRepository, 'listViews'>,
     private readonly sender: WebhookSender,
     private readonly mailer: Mailer,
+    private readonly manageLinks: ManageLinks,
     private readonly clock: Clock,
     private readonly logger: Logger,
     options: DispatcherOptions = {},
@@ -303,15 +333,35 @@ export class Dispatcher {
     if (events.length === 0) return { events: 0, claimed: [], unclaimed: [] };
     const webhooks = await tx.webhooks();
     const mailed = events.filter((e) => MAILED_EVENT_TYPES.includes(e.type));
-    const providerEmails = await tx.providerEmails([...new Set(mailed.map((e) => e.providerId))]);
+    const series = await tx.seriesOccurrences([...new Set(mailed.filter(isSeriesCreation).map((e) => e.booking.series_id!))]);
+    /** The providers who hear of each mailed event: those it takes and those a reschedule took off it. */
+    const recipients = new Map<number, { providers: number[]; dropped: number[] }>();
+    for (const event of mailed) {
+      if (!isSeriesCreation(event)) {
+        recipients.set(event.id, { providers: providerIdsOf(event), dropped: droppedProviderIds(event) });
+        continue;
+      }
+      // One message per series and recipient, sent for its first booking, naming every provider of any occurrence.
+      const occurrences = series.get(event.booking.series_id!) ?? [];
+      if (occurrences.length > 0 && occurrences[0].id !== event.booking.id) continue;
+      const providers = new Set([...providerIdsOf(event), ...occurrences.flatMap((o) => o.providerIds)]);
+      recipients.set(event.id, { providers: [...providers], dropped: [] });
+    }
+    const everyProvider = [...recipients.values()].flatMap((r) => [...r.providers, ...r.dropped]);
+    const providerEmails = await tx.providerEmails([...new Set(everyProvider)]);
     const items: NewOutboxItem[] = [];
     for (const event of events) {
       for (const webhook of webhooks) {
         if (webhookWants(webhook, event.id, event.type)) items.push({ channel: 'webhook', eventId: event.id, webhookId: webhook.id });
       }
-      if (!MAILED_EVENT_TYPES.includes(event.type)) continue;
-      const providerEmail = providerEmails.get(event.providerId);
-      if (providerEmail) items.push({ channel: 'email', eventId: event.id, recipient: providerEmail, role: 'provider' });
+      const mailTo = recipients.get(event.id);
+      if (!mailTo) continue;
+      for (const [ids, role] of [[mailTo.providers, 'provider'], [mailTo.dropped, 'former_provider']] as const) {
+        for (const id of ids) {
+          const providerEmail = providerEmails.get(id);
+          if (providerEmail) items.push({ channel: 'email', eventId: event.id, recipient: providerEmail, role });
+        }
+      }
       const customerEmail = event.booking.customer_email;
       if (customerEmail) items.push({ channel: 'email', eventId: event.id, recipient: customerEmail, role: 'customer' });
     }
@@ -383,10 +433,17 @@ export class Dispatcher {
   private async hand(lane: Lane, items: OutboxItem[], leaseEnds: number, summary: DispatchSummary): Promise<void> {
     if (items.length === 0) return;
     let providers: ReadonlyMap<number, Provider> = new Map();
-    const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event.providerId);
+    const series = new Map<number, BookingView[]>();
+    const mailed = items.filter((item) => item.channel === 'email').map((item) => item.event);
     try {
-      // The providers that the emails are about, read once for the batch.
-      if (mailed.length > 0) providers = await this.providers.getMany(mailed);
+      // The occurrences of new series and the providers that the emails are about, read once for the batch.
+      for (const seriesId of new Set(mailed.filter(isSeriesCreation).map((e) => e.booking.series_id!))) {
+        const views = await this.bookings.listViews({ seriesId, status: 'all', limit: 200 });
+        series.set(seriesId, views.map((v) => JSON.parse(v.json) as BookingView));
+      }
+      const ids = mailed.flatMap((e) => [...providerIdsOf(e), ...droppedProviderIds(e)]);
+      for (const views of series.values()) ids.push(...views.flatMap((v) => v.provider_ids));
+      if (ids.length > 0) providers = await this.providers.getMany([...new Set(ids)]);
     } catch (error) {
       this.logger.error({ err: error, items: items.length }, 'outbox could not read providers; the items are sent again once their claims run out');
       return;
@@ -394,7 +451,15 @@ export class Dispatcher {
     const settled = items.map(
       (item) =>
         new Promise<void>((done) =>
-          lane.queue.push({ item, leaseEnds, provider: providers.get(item.event.providerId), summary, abandoned: false, done }),
+          lane.queue.push({
+            item,
+            leaseEnds,
+            providers,
+            occurrences: isSeriesCreation(item.event) ? series.get(item.event.booking.series_id!) : undefined,
+            summary,
+            abandoned: false,
+            done,
+          }),
         ),
     );
     this.pump(lane);
@@ -472,15 +537,21 @@ export class Dispatcher {
   }
 
   private async send(job: Job): Promise<SendResult> {
-    const { item, provider } = job;
+    const { item, providers } = job;
     const event = item.event;
     if (item.channel === 'webhook') {
       const webhook = await this.webhooks.getById(item.webhookId);
       if (!webhook) return { delivered: false, statusCode: null, error: 'The webhook was deleted', final: true };
       return this.sender.send({ url: webhook.url, secret: webhook.secret, eventId: event.id, body: webhookPayload(event) });
     }
+    const named = providerIdsOf(event).flatMap((id) => (providers.has(id) ? [mailProvider(providers.get(id)!)] : []));
+    const address = item.recipient.toLowerCase();
+    const addressee = [...providers.values()].find((p) => p.email.toLowerCase() === address);
+    const provider = item.role === 'customer' || !addressee ? named[0] : mailProvider(addressee);
     if (!provider) return { delivered: false, statusCode: null, error: 'The provider no longer exists', final: true };
-    await this.mailer.send({
+    let occurrences = job.occurrences;
+    if (occurrences && item.role !== 'customer') occurrences = occurrences.filter((o) => o.provider_ids.includes(provider.id));
+    const mail: BookingMail = {
       to: item.recipient,
       role: item.role,
       eventId: event.id,
@@ -488,8 +559,23 @@ export class Dispatcher {
       at: event.at,
       booking: event.booking,
       changes: event.changes,
-      provider: { id: provider.id, name: provider.name, email: provider.email, timezone: provider.timezone },
-    });
+      provider,
+      providers: named,
+      ...(occurrences && occurrences.length > 0 ? { occurrences } : {}),
+    };
+    if (item.role === 'customer') {
+      const manageUrls: Record<number, string> = {};
+      for (const booking of occurrences ?? [event.booking]) {
+        const url = this.manageLinks.pageOf(booking.id);
+        if (url !== null) manageUrls[booking.id] = url;
+      }
+      if (Object.keys(manageUrls).length > 0) mail.manageUrls = manageUrls;
+    }
+    await this.mailer.send(mail);
     return { delivered: true, statusCode: null, error: null };
   }
+}
+
+function mailProvider(provider: Provider): MailProvider {
+  return { id: provider.id, name: provider.name, email: provider.email, timezone: provider.timezone };
 }

@@ -40,7 +40,10 @@ export interface Booking {
   createdAt: number;
   updatedAt: number;
   cancelledAt: number | null;
-  /** Hash of the customer's manage token (shown once, at creation); null when it has none. */
+  /**
+   * Hash of the manage token of a booking made before tokens were derived from the booking id (see `ManageTokens`);
+   * null for every later booking, whose token is derived and stored nowhere.
+   */
   manageTokenHash: string | null;
 }
 

@@ -58,6 +58,10 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
       ['http_request_duration_seconds', 'histogram'],
       ['bookings_created_total', 'counter'],
       ['bookings_refused_total', 'counter'],
+      ['holds_created_total', 'counter'],
+      ['holds_converted_total', 'counter'],
+      ['booking_decisions_total', 'counter'],
+      ['holds', 'gauge'],
       ['db_pool_connections', 'gauge'],
     ]) {
       expect(res.body).toContain(`# TYPE ${name} ${type}\n`);
@@ -115,6 +119,46 @@ describe.each(DIALECTS)('GET /metrics on %s', (dialect) => {
     expect(delta('bookings_refused_total', { reason: 'PROVIDER_NOT_FOUND', operation: 'create' })).toBe(1);
     expect(delta('bookings_refused_total', { reason: 'IN_THE_PAST', operation: 'update' })).toBe(1);
     expect(delta('bookings_refused_total')).toBe(5);
+  });
+
+  it('counts bookings by kind, holds created, converted and expired, and bookings confirmed and declined', async () => {
+    const before = await scrape();
+    const second = await post('/api/v1/providers', { name: 'Chair', email: `metrics-chair-${dialect}@example.com` });
+    const plain = await post('/api/v1/services', { name: 'Plain', duration_minutes: 30, pools: [[providerId], [second.json().id]] });
+    const approval = await post('/api/v1/services', { name: 'Approval', duration_minutes: 30, pools: [[providerId]], requires_confirmation: true });
+    expect([plain.statusCode, approval.statusCode]).toEqual([201, 201]);
+    const book = async (body: object) => {
+      const res = await post('/api/v1/bookings', body);
+      expect(res.statusCode).toBe(201);
+      return res.json();
+    };
+    await book({ provider_id: providerId, date: '2027-11-01', time: '09:00' });
+    await book({ service_id: plain.json().id, date: '2027-11-01', time: '10:00' });
+    const pendingA = await book({ service_id: approval.json().id, date: '2027-11-01', time: '11:00' });
+    const pendingB = await book({ service_id: approval.json().id, date: '2027-11-01', time: '12:00' });
+    const converted = await post('/api/v1/holds', { service_id: plain.json().id, date: '2027-11-01', time: '13:00' });
+    const expiring = await post('/api/v1/holds', { provider_id: providerId, date: '2027-11-01', time: '14:00', ttl_seconds: 30 });
+    expect([converted.statusCode, expiring.statusCode]).toEqual([201, 201]);
+    await book({ hold_id: converted.json().id });
+    expect((await post(`/api/v1/bookings/${pendingA.id}/confirm`, {})).statusCode).toBe(200);
+    expect((await post(`/api/v1/bookings/${pendingB.id}/decline`, {})).statusCode).toBe(200);
+    expect((await post(`/api/v1/bookings/${pendingB.id}/decline`, {})).statusCode).toBe(409);
+    const middle = await scrape();
+    t.clock.advance(31_000);
+    const after = await scrape();
+    const delta = (samples: Sample[], name: string, labels: Record<string, string> = {}) => valueOf(samples, name, labels) - valueOf(before, name, labels);
+    expect(delta(middle, 'bookings_created_total', { kind: 'provider' })).toBe(1);
+    expect(delta(middle, 'bookings_created_total', { kind: 'service' })).toBe(4);
+    expect(delta(middle, 'holds_created_total')).toBe(2);
+    expect(delta(middle, 'holds_converted_total')).toBe(1);
+    expect(delta(middle, 'booking_decisions_total', { decision: 'confirmed' })).toBe(1);
+    expect(delta(middle, 'booking_decisions_total', { decision: 'declined' })).toBe(1);
+    expect(delta(middle, 'holds', { state: 'live' })).toBe(1);
+    expect(delta(middle, 'holds', { state: 'converted' })).toBe(1);
+    expect(delta(middle, 'holds', { state: 'expired' })).toBe(0);
+    // Expiry writes nothing: the next scrape counts the hold as expired.
+    expect(delta(after, 'holds', { state: 'live' })).toBe(0);
+    expect(delta(after, 'holds', { state: 'expired' })).toBe(1);
   });
 
   it('reports the database pool', async () => {

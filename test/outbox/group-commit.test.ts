@@ -1,3 +1,4 @@
+import { KyselyBookingRepository } from '../../src/adapters/persistence/kysely-booking-repository';
 import { KyselyOutbox } from '../../src/adapters/persistence/kysely-outbox';
 import { KyselyProviderRepository } from '../../src/adapters/persistence/kysely-provider-repository';
 import { KyselyWebhookRepository } from '../../src/adapters/persistence/kysely-webhook-repository';
@@ -111,8 +112,10 @@ describe.each(DIALECTS)('the dispatcher recording a burst of sends on %s', (dial
       outbox,
       new KyselyWebhookRepository(db, capabilities),
       new KyselyProviderRepository(db),
+      new KyselyBookingRepository(db, capabilities, false),
       new FetchWebhookSender(new DnsWebhookUrlPolicy(false), t.clock),
       mailer,
+      { pageOf: () => null },
       t.clock,
       quietLogger,
       { concurrency: 8 },

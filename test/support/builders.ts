@@ -1,3 +1,4 @@
+import { HmacManageTokens } from '../../src/adapters/system/hmac-manage-tokens';
 import { randomBytes } from 'node:crypto';
 import { InMemoryState } from '../../src/adapters/in-memory/in-memory-state';
 import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-memory/in-memory-unit-of-work';
@@ -264,7 +265,7 @@ export function anInMemoryService(now = NOW) {
     store,
     uow,
     clock,
-    useCases: createCoreUseCases({ uow, store, clock, zones, secrets, idempotency }),
+    useCases: createCoreUseCases({ uow, store, clock, zones, secrets, manageTokens: new HmacManageTokens(randomBytes(32)), idempotency }),
   };
 }
 

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { HmacManageTokens } from '../../src/adapters/system/hmac-manage-tokens';
 import { LocalKeyRevocations } from '../../src/adapters/in-memory/local-key-revocations';
 import { InMemoryState } from '../../src/adapters/in-memory/in-memory-state';
 import { InMemoryUnitOfWork, inMemoryRepositories } from '../../src/adapters/in-memory/in-memory-unit-of-work';
@@ -49,6 +51,7 @@ export function createInMemoryService(options: { now?: string | number } = {}): 
   const secrets = new NodeCryptoSecrets();
   const uow = new InMemoryUnitOfWork(state);
   const store = inMemoryRepositories(state);
+  const manageTokens = new HmacManageTokens(randomBytes(32));
   const idempotency = new IdempotentExecution(store.idempotency, clock, { ttlMs: 86_400_000, waitMs: 10_000, staleAfterMs: 60_000 });
   return {
     state,
@@ -56,7 +59,7 @@ export function createInMemoryService(options: { now?: string | number } = {}): 
     zones,
     uow,
     store,
-    ...createCoreUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations: new LocalKeyRevocations() }),
-    tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, idempotency),
+    ...createCoreUseCases({ uow, store, clock, zones, secrets, manageTokens, idempotency, keyRevocations: new LocalKeyRevocations() }),
+    tryBooking: new CreateBooking(new RollbackInMemoryUnitOfWork(state, uow), store, clock, zones, secrets, manageTokens, idempotency),
   };
 }

@@ -27,7 +27,7 @@ describe('CreateBooking', () => {
       createdBy: ADMIN.keyId,
     });
     const { manageToken, ...stored } = booking;
-    expect(manageToken).toMatch(/^mt_[A-Za-z0-9_-]{32}$/);
+    expect(manageToken).toMatch(/^mt_[A-Za-z0-9_-]{43}$/);
     expect(await store.bookings.getById(1)).toEqual(stored);
     const history = await store.events.historyOf(1);
     expect(history.map((e) => e.type)).toEqual(['booking.created']);

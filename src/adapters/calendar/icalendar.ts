@@ -16,6 +16,8 @@ export interface EventOptions {
   stampedAt: number;
   /** Right part of every UID; keep it stable, calendar apps key events by UID. */
   uidDomain?: string;
+  /** Written as cancelled whatever the booking's status: the reader was taken off the booking. */
+  cancelled?: boolean;
 }
 
 export const DEFAULT_UID_DOMAIN = 'booking-service';
@@ -161,6 +163,11 @@ function zonedDateTime(name: string, iso: string, zoneName: string): string {
   return `${name};TZID=${paramValue(zoneName)}:${iso.slice(0, 19).replace(/[-:]/g, '')}`;
 }
 
+/** A cancelled or declined booking: it occupies nothing and leaves every calendar. */
+export function isWithdrawn(booking: BookingView): boolean {
+  return booking.status === 'cancelled' || booking.status === 'declined';
+}
+
 export function bookingUid(bookingId: number, domain = DEFAULT_UID_DOMAIN): string {
   return `booking-${bookingId}@${domain}`;
 }
@@ -179,7 +186,7 @@ function describe(booking: BookingView, provider: CalendarProvider): string {
 
 /** The VEVENT of one booking: start and end in the booking's zone, stable UID, SEQUENCE = the booking's version. */
 export function bookingEventLines(booking: BookingView, provider: CalendarProvider, options: EventOptions): string[] {
-  const cancelled = booking.status === 'cancelled';
+  const cancelled = options.cancelled === true || isWithdrawn(booking);
   const who = booking.customer_name ?? booking.customer_email;
   const lines = [
     'BEGIN:VEVENT',
@@ -188,7 +195,7 @@ export function bookingEventLines(booking: BookingView, provider: CalendarProvid
     zonedDateTime('DTSTART', booking.starts_at, booking.timezone),
     zonedDateTime('DTEND', booking.ends_at, booking.timezone),
     `SEQUENCE:${booking.version}`,
-    `STATUS:${cancelled ? 'CANCELLED' : 'CONFIRMED'}`,
+    `STATUS:${cancelled ? 'CANCELLED' : booking.status === 'pending' ? 'TENTATIVE' : 'CONFIRMED'}`,
     `SUMMARY:${escapeText(who ? `${provider.name}: ${who}` : `Booking with ${provider.name}`)}`,
     `DESCRIPTION:${escapeText(describe(booking, provider))}`,
     `CREATED:${utcStamp(Date.parse(booking.created_at))}`,
@@ -267,10 +274,24 @@ export function calendarText(
   return lines.map(foldLine).join('\r\n') + '\r\n';
 }
 
-/** The invitation mailed for a change: METHOD:REQUEST, or METHOD:CANCEL with STATUS:CANCELLED. */
+/**
+ * The invitation mailed for a change: METHOD:REQUEST (STATUS:TENTATIVE while pending), or METHOD:CANCEL with
+ * STATUS:CANCELLED for a cancelled or declined booking, or with `cancelled` (a provider taken off the booking).
+ */
 export function invitationText(booking: BookingView, provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
-  const method = booking.status === 'cancelled' ? 'CANCEL' : 'REQUEST';
+  const method = options.cancelled === true || isWithdrawn(booking) ? 'CANCEL' : 'REQUEST';
   return { method, text: calendarText([booking], provider, options, { method }) };
+}
+
+/**
+ * One invitation for several bookings (a new series): one VEVENT per booking still on (cancelled and declined ones
+ * are left out), each with the booking's own UID and SEQUENCE, so a later message about one occurrence updates or
+ * removes exactly that one. When none is on any more, METHOD:CANCEL for all of them.
+ */
+export function seriesInvitationText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
+  const on = bookings.filter((b) => !isWithdrawn(b));
+  if (on.length === 0) return { method: 'CANCEL', text: calendarText(bookings, provider, options, { method: 'CANCEL' }) };
+  return { method: 'REQUEST', text: calendarText(on, provider, options, { method: 'REQUEST' }) };
 }
 
 /** A subscribed feed of bookings, and of busy time when the reader may not see every booking. */

@@ -20,6 +20,8 @@ export interface AppConfig {
   SHUTDOWN_TIMEOUT_MS: number;
   /** Emails to one customer address per rolling hour; more are not sent. */
   MAIL_PER_RECIPIENT_PER_HOUR: number;
+  /** The service's address as customers reach it, without a trailing slash; links in customers' emails. */
+  PUBLIC_URL?: string;
 }
 
 export const CONFIG_SCHEMA = {
@@ -45,10 +47,25 @@ export const CONFIG_SCHEMA = {
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
     MAIL_PER_RECIPIENT_PER_HOUR: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
+    PUBLIC_URL: { type: 'string', pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$', maxLength: 2000 },
   },
 } as const;
 
 export class ConfigError extends Error {}
+
+/** PUBLIC_URL as links start with it: an absolute http(s) URL with a host, without trailing slashes. */
+function publicUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('PUBLIC_URL must be an absolute http:// or https:// URL');
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.search || url.hash || url.username || url.password) {
+    throw new Error('PUBLIC_URL must be an absolute http:// or https:// URL without query, fragment or credentials');
+  }
+  return url.href.replace(/\/+$/, '');
+}
 
 /**
  * Reads and validates configuration with @fastify/env from `source` (process.env by default; tests pass their
@@ -64,7 +81,9 @@ export async function loadConfig(source: Record<string, string | undefined> = pr
   try {
     await probe.register(fastifyEnv, { schema: CONFIG_SCHEMA, data, env: false, dotenv: false, confKey: 'config' });
     await probe.ready();
-    return { ...(probe as unknown as { config: AppConfig }).config };
+    const config = { ...(probe as unknown as { config: AppConfig }).config };
+    if (config.PUBLIC_URL !== undefined) config.PUBLIC_URL = publicUrl(config.PUBLIC_URL);
+    return config;
   } catch (error) {
     throw new ConfigError(`Invalid configuration: ${error instanceof Error ? error.message : String(error)}`);
   } finally {

@@ -20,6 +20,7 @@ import {
   RETRY_AFTER_UNAVAILABLE_SECONDS,
 } from './errors';
 import { requestIdOptions, requestLogging } from './logging';
+import type { HoldCounts } from '../../application/ports/hold-repository';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import { carriesSecret, swaggerOptions } from './openapi';
 import './request-context';
@@ -52,6 +53,8 @@ export interface HttpAppOptions {
   metrics?: boolean;
   /** Outbox backlog for /metrics. */
   outboxStats?: () => Promise<OutboxStats>;
+  /** Holds by state for /metrics. */
+  holdStats?: () => Promise<HoldCounts>;
   /** Database pool figures for /metrics. */
   poolStats?: () => PoolStats;
   /** A request whose headers and body have not fully arrived by then is cut off (default 30000). */
@@ -291,7 +294,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(manageRoutes, { useCases: options.useCases, zones: options.zones });
-  if (options.metrics !== false) await app.register(metricsPlugin, { outboxStats: options.outboxStats, poolStats: options.poolStats });
+  if (options.metrics !== false) await app.register(metricsPlugin, { outboxStats: options.outboxStats, holdStats: options.holdStats, poolStats: options.poolStats });
 
   app.get(
     '/health',

@@ -33,8 +33,8 @@ export const REDACTED_PATHS = [
 
 /** Query parameter names that may carry a secret, whatever a client calls it (`calendar_token`, `access_token`, `apikey`...). */
 const SECRET_PARAM_NAME = /token|secret|key|passw|pwd|auth|sig|session|credential|cookie|jwt|bearer/i;
-/** Values shaped like this service's own secrets: API keys (`bk_`), calendar tokens (`cal_`), webhook secrets (`whsec_`). */
-const SECRET_VALUE = /(?:^|[^A-Za-z0-9])(?:bk|cal|whsec)_[A-Za-z0-9_-]{6,}/i;
+/** Values shaped like this service's own secrets: API keys (`bk_`), calendar tokens (`cal_`), webhook secrets (`whsec_`), manage tokens (`mt_`). */
+const SECRET_VALUE = /(?:^|[^A-Za-z0-9])(?:bk|cal|whsec|mt)_[A-Za-z0-9_-]{6,}/i;
 const REDACTED = '[Redacted]';
 
 function decoded(text: string): string {

@@ -1,4 +1,5 @@
 import { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { HoldCounts } from '../../application/ports/hold-repository';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { NoQuery, publicErrorResponses } from './routes/common';
 
@@ -20,6 +21,8 @@ export interface PoolStats {
 export interface MetricsOptions {
   /** Outbox figures read at each scrape; the outbox gauges exist only when this is given. */
   outboxStats?: () => Promise<OutboxStats>;
+  /** Holds by state read at each scrape (expiry writes nothing, so expired holds are counted, not tallied). */
+  holdStats?: () => Promise<HoldCounts>;
   /** Database pool figures read at each scrape. */
   poolStats?: () => PoolStats;
   /** Process metrics (CPU, memory, event loop, GC); default true. */
@@ -30,6 +33,12 @@ export interface MetricsOptions {
 const BOOKING_WRITES: Record<string, 'create' | 'update'> = {
   'POST /api/v1/bookings': 'create',
   'PATCH /api/v1/bookings/:id': 'update',
+};
+
+const HOLDS_ROUTE = '/api/v1/holds';
+const DECISION_ROUTES: Record<string, 'confirm' | 'decline'> = {
+  '/api/v1/bookings/:id/confirm': 'confirm',
+  '/api/v1/bookings/:id/decline': 'decline',
 };
 
 const UNMATCHED_ROUTE = 'unmatched';
@@ -72,9 +81,28 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
   });
   const created = new Counter({
     name: 'bookings_created_total',
-    help: 'Bookings created (201 from POST /api/v1/bookings, idempotent replays included)',
+    help: 'Bookings created (201 from POST /api/v1/bookings, idempotent replays included), by kind: provider (no service) or service',
+    labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const createdOf = { provider: created.labels('provider'), service: created.labels('service') };
+  const holdsCreated = new Counter({
+    name: 'holds_created_total',
+    help: 'Holds created (201 from POST /api/v1/holds)',
+    registers: [registry],
+  });
+  const holdsConverted = new Counter({
+    name: 'holds_converted_total',
+    help: 'Holds turned into bookings (201 from POST /api/v1/bookings with hold_id, idempotent replays included)',
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: 'booking_decisions_total',
+    help: 'Pending bookings confirmed or declined (200 from POST /api/v1/bookings/{id}/confirm or /decline)',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const decided = { confirm: decisions.labels('confirmed'), decline: decisions.labels('declined') };
   const refused = new Counter({
     name: 'bookings_refused_total',
     help: 'Booking creations and changes refused with a 4xx, by error code and operation (create or update)',
@@ -95,6 +123,24 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
         this.set({ state: 'idle' }, stats.idle);
         this.set({ state: 'in_use' }, Math.max(0, stats.total - stats.idle));
         this.set({ state: 'waiting' }, stats.waiting);
+      },
+    });
+  }
+
+  const holdStats = options.holdStats;
+  if (holdStats) {
+    new Gauge({
+      name: 'holds',
+      help: 'Holds by state: live, expired (ran out unconverted), converted (became bookings), released',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      async collect() {
+        try {
+          const counts = await holdStats();
+          for (const state of ['live', 'expired', 'converted', 'released'] as const) this.set({ state }, counts[state]);
+        } catch (error) {
+          app.log.warn({ err: error }, 'hold statistics unavailable for /metrics');
+        }
       },
     });
   }
@@ -121,6 +167,7 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
   }
 
   const errorCodes = new WeakMap<FastifyRequest, string>();
+  const serviceBookings = new WeakSet<FastifyRequest>();
   // One labelled child per method, route pattern and status, looked up by a string: given a label object on
   // every call, prom-client would sort and join the labels each time. Route patterns and status codes are few.
   const series = new Map<string, { requests: Counter.Internal; duration: Histogram.Internal<string> }>();
@@ -135,8 +182,11 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
   };
 
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (reply.statusCode >= 400 && reply.statusCode < 500 && BOOKING_WRITES[`${request.method} ${routeOf(request)}`]) {
-      errorCodes.set(request, errorCodeOf(payload));
+    const operation = BOOKING_WRITES[`${request.method} ${routeOf(request)}`];
+    if (reply.statusCode >= 400 && reply.statusCode < 500 && operation) errorCodes.set(request, errorCodeOf(payload));
+    // The kind is read off the answer as written, without parsing it: a booking without a service says so.
+    if (operation === 'create' && reply.statusCode === 201 && typeof payload === 'string' && !payload.includes('"service_id":null')) {
+      serviceBookings.add(request);
     }
     done(null, payload);
   });
@@ -148,7 +198,11 @@ const metricsPlugin: FastifyPluginAsync<MetricsOptions> = async (app: FastifyIns
     count.inc();
     time.observe(reply.elapsedTime / 1000);
     const operation = BOOKING_WRITES[`${request.method} ${route}`];
-    if (operation === 'create' && status === 201) created.inc();
+    if (operation === 'create' && status === 201) {
+      createdOf[serviceBookings.has(request) ? 'service' : 'provider'].inc();
+      if (typeof (request.body as { hold_id?: unknown } | undefined)?.hold_id === 'number') holdsConverted.inc();
+    } else if (status === 201 && request.method === 'POST' && route === HOLDS_ROUTE) holdsCreated.inc();
+    else if (status === 200 && request.method === 'POST' && DECISION_ROUTES[route]) decided[DECISION_ROUTES[route]].inc();
     else if (operation && status >= 400 && status < 500) refused.inc({ reason: errorCodes.get(request) ?? 'UNKNOWN', operation });
     done();
   });

@@ -1,5 +1,5 @@
 import { WriteBasis } from '../../application/ports/booking-repository';
-import { HoldRepository, NewHold } from '../../application/ports/hold-repository';
+import { HoldCounts, HoldRepository, NewHold } from '../../application/ports/hold-repository';
 import { Hold } from '../../domain/hold';
 import { Placement } from '../../domain/occupancy';
 import { assertRevisions, moveLanesIn, occupy } from './in-memory-agenda-repository';
@@ -30,5 +30,15 @@ export class InMemoryHoldRepository implements HoldRepository {
       if (o.holdId === id) this.state.occupancies.set(o.id, { ...o, status: 'released' });
     }
     return true;
+  }
+
+  async countByState(now: number): Promise<HoldCounts> {
+    const counts: HoldCounts = { live: 0, expired: 0, converted: 0, released: 0 };
+    for (const hold of this.state.holds.values()) {
+      if (hold.status !== 'live') counts[hold.status] += 1;
+      else if (hold.expiresAt <= now) counts.expired += 1;
+      else counts.live += 1;
+    }
+    return counts;
   }
 }

@@ -1,5 +1,6 @@
 import { BookingMail } from '../../application/ports/mailer';
-import { invitationText } from '../calendar/icalendar';
+import { BookingView } from '../../application/views';
+import { invitationText, isWithdrawn, seriesInvitationText } from '../calendar/icalendar';
 
 /** A booking notification rendered for sending: plain text, HTML and the iCalendar invitation. */
 export interface BookingMailMessage {
@@ -9,15 +10,6 @@ export interface BookingMailMessage {
   html: string;
   calendar: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
 }
-
-const SUBJECTS = {
-  'booking.created': 'Booking confirmed',
-  'booking.rescheduled': 'Booking rescheduled',
-  'booking.cancelled': 'Booking cancelled',
-  'booking.updated': 'Booking updated',
-  'booking.confirmed': 'Booking confirmed',
-  'booking.declined': 'Booking declined',
-} as const;
 
 /**
  * A value as one line: line breaks, other control characters and bidirectional overrides become a space, so a
@@ -54,17 +46,79 @@ function offsetOf(startsAt: string): string {
   return `UTC${startsAt.slice(19)}`;
 }
 
-function headline(mail: BookingMail, provider: string, customer: string): string {
-  const forProvider = mail.role === 'provider';
+/** What a message tells its recipient. */
+type MailKind = 'created' | 'pending' | 'rescheduled' | 'cancelled' | 'confirmed' | 'declined' | 'dropped' | 'changed' | 'series';
+
+function kindOf(mail: BookingMail): MailKind {
+  if (mail.role === 'former_provider') return 'dropped';
+  if (mail.occurrences) return 'series';
   switch (mail.type) {
     case 'booking.created':
-      return forProvider ? `New booking with ${customer}.` : `Your booking with ${provider} is confirmed.`;
+      return mail.booking.status === 'pending' ? 'pending' : 'created';
     case 'booking.rescheduled':
-      return forProvider ? `The booking with ${customer} was moved.` : `Your booking with ${provider} was moved.`;
+      return 'rescheduled';
     case 'booking.cancelled':
-      return forProvider ? `The booking with ${customer} was cancelled.` : `Your booking with ${provider} was cancelled.`;
+      return 'cancelled';
+    case 'booking.confirmed':
+      return 'confirmed';
+    case 'booking.declined':
+      return 'declined';
     default:
-      return forProvider ? `The booking with ${customer} was changed.` : `Your booking with ${provider} was changed.`;
+      return 'changed';
+  }
+}
+
+function subjectOf(kind: MailKind, mail: BookingMail): string {
+  const pending = mail.booking.status === 'pending';
+  switch (kind) {
+    case 'created':
+    case 'confirmed':
+      return 'Booking confirmed';
+    case 'pending':
+      return mail.role === 'customer' ? 'Booking request received, awaiting confirmation' : 'Booking request awaiting confirmation';
+    case 'rescheduled':
+      return 'Booking rescheduled';
+    case 'cancelled':
+      return 'Booking cancelled';
+    case 'declined':
+      return 'Booking declined';
+    case 'dropped':
+      return 'Booking reassigned';
+    case 'series':
+      return pending ? 'Booking series awaiting confirmation' : 'Booking series confirmed';
+    default:
+      return 'Booking updated';
+  }
+}
+
+function headline(kind: MailKind, mail: BookingMail, provider: string, customer: string, count: number): string {
+  const forCustomer = mail.role === 'customer';
+  switch (kind) {
+    case 'created':
+      return forCustomer ? `Your booking with ${provider} is confirmed.` : `New booking with ${customer}.`;
+    case 'pending':
+      return forCustomer
+        ? `Your booking request with ${provider} awaits confirmation. You will get another email once it is confirmed or declined.`
+        : `New booking request from ${customer}: it awaits confirmation.`;
+    case 'rescheduled':
+      return forCustomer ? `Your booking with ${provider} was moved.` : `The booking with ${customer} was moved.`;
+    case 'cancelled':
+      return forCustomer ? `Your booking with ${provider} was cancelled.` : `The booking with ${customer} was cancelled.`;
+    case 'confirmed':
+      return forCustomer ? `Your booking with ${provider} is confirmed.` : `The booking with ${customer} was confirmed.`;
+    case 'declined':
+      return forCustomer ? `Your booking request with ${provider} was declined.` : `The booking request from ${customer} was declined.`;
+    case 'dropped':
+      return `The booking with ${customer} was moved to a time another provider takes: you no longer have it.`;
+    case 'series': {
+      const pending = mail.booking.status === 'pending';
+      if (!forCustomer) return pending ? `New series of ${count} booking requests from ${customer}: they await confirmation.` : `New series of ${count} bookings with ${customer}.`;
+      return pending
+        ? `Your ${count} booking requests with ${provider} await confirmation. You will get another email for each once it is confirmed or declined.`
+        : `Your ${count} bookings with ${provider} are confirmed.`;
+    }
+    default:
+      return forCustomer ? `Your booking with ${provider} was changed.` : `The booking with ${customer} was changed.`;
   }
 }
 
@@ -80,9 +134,17 @@ interface MailParts extends BookingMailSummary {
   greeting: string;
   lead: string;
   rows: [string, string][];
+  /** A new series: one line per occurrence, with its manage link for a customer. */
+  occurrences: { line: string; url: string | null }[];
   /** The booking's notes, as quoted lines. */
   notes: string[];
   closing: string;
+  /** The customer's manage page of the booking (not of a series: each occurrence carries its own). */
+  manageUrl: string | null;
+}
+
+function timeRange(b: BookingView): string {
+  return `${b.time.slice(0, 5)} to ${b.end_time.slice(0, 5)} ${b.timezone} (${offsetOf(b.starts_at)})`;
 }
 
 /**
@@ -91,43 +153,82 @@ interface MailParts extends BookingMailSummary {
  */
 function mailParts(mail: BookingMail): MailParts {
   const b = mail.booking;
-  const provider = oneLine(mail.provider.name);
+  const kind = kindOf(mail);
+  const named = mail.providers.length > 0 ? mail.providers : [mail.provider];
+  const provider = oneLine(named.map((p) => p.name).join(', '));
   const customerName = b.customer_name === null ? '' : oneLine(b.customer_name);
   const customerEmail = b.customer_email === null ? '' : oneLine(b.customer_email);
   const customer = [customerName, customerEmail ? `<${customerEmail}>` : null].filter(Boolean).join(' ') || 'a customer';
   const start = b.time.slice(0, 5);
-  const end = b.end_time.slice(0, 5);
-  const zone = `${b.timezone} (${offsetOf(b.starts_at)})`;
-  const rows: [string, string][] = [
-    ['Provider', provider],
-    ['Date', longDate(b.date)],
-    ['Time', `${start} to ${end} ${zone}`],
-    ['Duration', `${b.duration_minutes} minutes`],
-    ['Customer', customer],
-    ['Booking id', String(b.id)],
-  ];
-  if (mail.type === 'booking.rescheduled') {
+  const providerLabel = named.length > 1 ? 'Providers' : 'Provider';
+  const urls = mail.role === 'customer' ? (mail.manageUrls ?? {}) : {};
+  const occurrences = (mail.occurrences ?? []).map((o) => ({
+    line: `${longDate(o.date)}, ${timeRange(o)} (booking id ${o.id}${o.status === 'active' || o.status === 'pending' ? '' : `, ${o.status}`})`,
+    url: urls[o.id] ?? null,
+  }));
+  const rows: [string, string][] =
+    kind === 'series'
+      ? [
+          [providerLabel, provider],
+          ['Bookings', String(occurrences.length)],
+          ['Duration', `${b.duration_minutes} minutes each`],
+          ['Customer', customer],
+          ['Series id', String(b.series_id)],
+        ]
+      : [
+          [providerLabel, provider],
+          ['Date', longDate(b.date)],
+          ['Time', timeRange(b)],
+          ['Duration', `${b.duration_minutes} minutes`],
+          ['Customer', customer],
+          ['Booking id', String(b.id)],
+        ];
+  if (kind === 'pending') rows.push(['Status', 'awaiting confirmation']);
+  if (kind === 'rescheduled') {
     const oldDate = (mail.changes.date?.[0] as string | undefined) ?? b.date;
     const oldTime = ((mail.changes.time?.[0] as string | undefined) ?? b.time).slice(0, 5);
     rows.push(['Previously', `${longDate(oldDate)} at ${oldTime}`]);
   }
   const notes = b.notes ? quotedLines(b.notes) : [];
-  const closing = mail.type === 'booking.cancelled'
-    ? 'The attached calendar file (booking.ics) removes it from your calendar.'
-    : 'The attached calendar file (booking.ics) adds it to your calendar.';
-  const greeting = mail.role === 'provider' ? provider : customerName || 'there';
-  const lead = headline(mail, provider, customer);
+  const withdrawn = kind === 'series' ? (mail.occurrences ?? []).every(isWithdrawn) : isWithdrawn(b);
+  const calendarMethod = kind === 'dropped' || withdrawn ? 'CANCEL' : 'REQUEST';
+  const closing =
+    kind === 'series'
+      ? `The attached calendar file (bookings.ics) ${calendarMethod === 'CANCEL' ? 'removes them from' : 'adds them to'} your calendar.`
+      : calendarMethod === 'CANCEL'
+        ? 'The attached calendar file (booking.ics) removes it from your calendar.'
+        : 'The attached calendar file (booking.ics) adds it to your calendar.';
+  const greeting = mail.role === 'customer' ? customerName || 'there' : oneLine(mail.provider.name);
+  const lead = headline(kind, mail, provider, customer, occurrences.length);
+  const manageUrl = kind === 'series' ? null : (urls[b.id] ?? null);
   const noteLines = notes.length > 0 ? ['Notes:', ...notes] : [];
+  const occurrenceLines = occurrences.flatMap((o) => [`- ${o.line}`, ...(o.url ? [`  Manage: ${o.url}`] : [])]);
+  const manageLines = manageUrl ? ['', `To see, move or cancel your booking: ${manageUrl}`] : [];
+  const when = kind === 'series' ? `${occurrences.length} bookings from ${b.date} ${start}` : `${b.date} ${start}`;
   return {
     to: mail.to,
-    subject: oneLine(`${SUBJECTS[mail.type]}: ${provider}, ${b.date} ${start} (${b.timezone})`),
-    text: [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), ...noteLines, '', closing, ''].join('\n'),
-    calendarMethod: b.status === 'cancelled' ? 'CANCEL' : 'REQUEST', // as the invitation's METHOD
+    subject: oneLine(`${subjectOf(kind, mail)}: ${provider}, ${when} (${b.timezone})`),
+    text: [
+      `Hello ${greeting},`,
+      '',
+      lead,
+      '',
+      ...rows.map(([k, v]) => `${k}: ${v}`),
+      ...(occurrenceLines.length > 0 ? ['', ...occurrenceLines] : []),
+      ...noteLines,
+      '',
+      closing,
+      ...manageLines,
+      '',
+    ].join('\n'),
+    calendarMethod, // as the invitation's METHOD
     greeting,
     lead,
     rows,
+    occurrences,
     notes,
     closing,
+    manageUrl,
   };
 }
 
@@ -135,6 +236,10 @@ function mailParts(mail: BookingMail): MailParts {
 export function summariseBookingMail(mail: BookingMail): BookingMailSummary {
   const { to, subject, text, calendarMethod } = mailParts(mail);
   return { to, subject, text, calendarMethod };
+}
+
+function link(url: string): string {
+  return `<a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`;
 }
 
 /** Renders the whole message: plain text, HTML and the iCalendar invitation. */
@@ -147,16 +252,23 @@ export function composeBookingMail(mail: BookingMail, options: { uidDomain?: str
     '<table cellpadding="4">',
     ...parts.rows.map(([k, v]) => `<tr><th align="left">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`),
     '</table>',
+    ...(parts.occurrences.length > 0
+      ? ['<ul>', ...parts.occurrences.map((o) => `<li>${escapeHtml(o.line)}${o.url ? `<br>Manage: ${link(o.url)}` : ''}</li>`), '</ul>']
+      : []),
     ...(parts.notes.length > 0 ? [`<p>Notes:</p><blockquote>${parts.notes.map((line) => escapeHtml(line.replace(/^> ?/, ''))).join('<br>')}</blockquote>`] : []),
     `<p>${escapeHtml(parts.closing)}</p>`,
+    ...(parts.manageUrl ? [`<p>To see, move or cancel your booking: ${link(parts.manageUrl)}</p>`] : []),
     '</body></html>',
   ].join('\n');
-  const invitation = invitationText(mail.booking, mail.provider, { stampedAt: mail.at, uidDomain: options.uidDomain });
+  const eventOptions = { stampedAt: mail.at, uidDomain: options.uidDomain, cancelled: mail.role === 'former_provider' };
+  const invitation = mail.occurrences
+    ? seriesInvitationText(mail.occurrences, mail.provider, eventOptions)
+    : invitationText(mail.booking, mail.provider, eventOptions);
   return {
     to: parts.to,
     subject: parts.subject,
     text: parts.text,
     html,
-    calendar: { method: invitation.method, filename: 'booking.ics', content: invitation.text },
+    calendar: { method: invitation.method, filename: mail.occurrences ? 'bookings.ics' : 'booking.ics', content: invitation.text },
   };
 }

@@ -1,6 +1,6 @@
 import { Kysely, Selectable } from 'kysely';
 import { WriteBasis } from '../../application/ports/booking-repository';
-import { HoldRepository, NewHold } from '../../application/ports/hold-repository';
+import { HoldCounts, HoldRepository, NewHold } from '../../application/ports/hold-repository';
 import { StaleDecisionError } from '../../application/ports/unit-of-work';
 import { Hold, HoldStatus } from '../../domain/hold';
 import { Placement } from '../../domain/occupancy';
@@ -99,5 +99,25 @@ export class KyselyHoldRepository implements HoldRepository {
       return true;
     };
     return this.locking ? release(this.db) : this.db.transaction().execute(release);
+  }
+
+  async countByState(now: number): Promise<HoldCounts> {
+    const rows = await this.db
+      .selectFrom('holds')
+      .select((eb) => [
+        'status',
+        eb.fn.countAll<number | string>().as('n'),
+        eb.fn.sum<number | string | null>(eb.case().when('expires_at', '<=', now).then(1).else(0).end()).as('ended'),
+      ])
+      .groupBy('status')
+      .execute();
+    const counts: HoldCounts = { live: 0, expired: 0, converted: 0, released: 0 };
+    for (const row of rows) {
+      if (row.status === 'live') {
+        counts.expired = Number(row.ended ?? 0);
+        counts.live = Number(row.n) - counts.expired;
+      } else if (row.status === 'converted' || row.status === 'released') counts[row.status] = Number(row.n);
+    }
+    return counts;
   }
 }

@@ -81,6 +81,24 @@ class KyselyOutboxFanOut implements OutboxFanOut {
     return new Map(rows.map((r) => [r.id, r.email]));
   }
 
+  async seriesOccurrences(seriesIds: number[]): Promise<Map<number, { id: number; providerIds: number[] }[]>> {
+    const found = new Map<number, { id: number; providerIds: number[] }[]>();
+    if (seriesIds.length === 0) return found;
+    const rows = await this.trx
+      .selectFrom('bookings')
+      .select(['id', 'series_id', 'provider_ids'])
+      .where('series_id', 'in', seriesIds)
+      .orderBy('id')
+      .execute();
+    for (const row of rows) {
+      const seriesId = Number(row.series_id);
+      const list = found.get(seriesId) ?? [];
+      list.push({ id: Number(row.id), providerIds: JSON.parse(row.provider_ids) as number[] });
+      found.set(seriesId, list);
+    }
+    return found;
+  }
+
   async enqueue(items: NewOutboxItem[], now: number, claimedUntil?: number): Promise<EnqueuedItem[]> {
     const claim = claimedUntil === undefined ? null : randomUUID();
     const added: EnqueuedItem[] = [];

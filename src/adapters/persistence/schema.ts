@@ -206,4 +206,13 @@ export interface Database {
   outbox_cursors: OutboxCursorRow;
   outbox: OutboxRow;
   outbox_attempts: OutboxAttemptRow;
+  service_keys: ServiceKeyRow;
+}
+
+// Keys the service itself holds (migration 0005).
+export interface ServiceKeyRow {
+  name: string;
+  /** base64url of the key's bytes. */
+  key: string;
+  created_at: number;
 }

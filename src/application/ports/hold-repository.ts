@@ -11,4 +11,13 @@ export interface HoldRepository {
   getById(id: number): Promise<Hold | null>;
   /** Ends a live hold as released and frees its span; false when it was not live (already ended). */
   release(id: number): Promise<boolean>;
+  /** How many holds are live, expired (live past `expires_at`, never converted or released), converted and released at `now`. */
+  countByState(now: number): Promise<HoldCounts>;
+}
+
+export interface HoldCounts {
+  live: number;
+  expired: number;
+  converted: number;
+  released: number;
 }

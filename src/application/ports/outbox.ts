@@ -3,7 +3,8 @@ import { Webhook } from '../../domain/webhook';
 
 export type OutboxChannel = 'webhook' | 'email';
 export type OutboxStatus = 'pending' | 'delivered' | 'failed' | 'discarded';
-export type RecipientRole = 'provider' | 'customer';
+/** `former_provider`: a provider a reschedule took off the booking, told that it no longer has it. */
+export type RecipientRole = 'provider' | 'customer' | 'former_provider';
 
 /** One message to send for one event: to one webhook, or to one email recipient. */
 export type NewOutboxItem =
@@ -65,6 +66,8 @@ export interface OutboxFanOut {
   webhooks(): Promise<Webhook[]>;
   /** The providers' email addresses, by provider id. */
   providerEmails(providerIds: number[]): Promise<Map<number, string>>;
+  /** Every occurrence of each series (its booking id and providers), by series id, in booking id order. */
+  seriesOccurrences(seriesIds: number[]): Promise<Map<number, { id: number; providerIds: number[] }[]>>;
   /**
    * Adds items due at `now`; an item already present for the same event and target is ignored. Returns the items
    * added, in order. With `claimedUntil`, each item added is claimed as it is written, until then: the caller can

@@ -33,6 +33,7 @@ import { Placer, Target } from '../placement';
 import { BookingEvent } from '../ports/booking-event-log';
 import { BookingQuery, EventActor, EventRecord, NewBooking, StoredView, WriteBasis } from '../ports/booking-repository';
 import { Clock } from '../ports/clock';
+import { ManageTokens } from '../ports/manage-tokens';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { bookingViewWithoutId } from '../views';
@@ -77,10 +78,19 @@ export type CreateBookingInput = ProviderBookingInput | ServiceBookingInput | Ho
 /** A new booking with the token that lets its customer manage it, shown only now. */
 export type CreatedBooking = Booking & { manageToken: string };
 
-const createdCodec: OutcomeCodec<CreatedBooking> = {
-  encode: (created) => created,
-  decode: (stored) => stored as CreatedBooking,
-};
+/**
+ * A new booking as an idempotency record keeps it: without its manage token, which a replay derives again (a record
+ * written before tokens were derived keeps the one it holds).
+ */
+export function createdBookingCodec(tokens: ManageTokens): OutcomeCodec<CreatedBooking> {
+  return {
+    encode: ({ manageToken: _token, ...booking }) => booking,
+    decode: (stored) => {
+      const booking = stored as Booking & { manageToken?: string };
+      return { ...booking, manageToken: booking.manageToken ?? tokens.forBooking(booking.id) };
+    },
+  };
+}
 
 /** A request's local date and start, checked. */
 function readSlot(input: { date: string; time: string }): { date: string; startMinute: number } {
@@ -106,9 +116,8 @@ export async function targetOf(repos: Repositories, input: ProviderBookingInput 
   return { target: { kind: 'provider', providerId: input.providerId, durationMinutes: input.durationMinutes }, service: null };
 }
 
-/** A booking as its caller makes it, with the manage token only its 201 shows (stored as a hash) and its event. */
+/** A booking as its caller makes it, and its event. Its manage token is derived from its id once it has one. */
 export function newBooking(
-  secrets: Secrets,
   input: {
     providerIds: readonly number[];
     span: PlacedSpan;
@@ -120,9 +129,8 @@ export function newBooking(
     actor: Actor;
     now: number;
   },
-): { booking: NewBooking; manageToken: string; event: EventRecord } {
+): { booking: NewBooking; event: EventRecord } {
   const { span, customer, now } = input;
-  const manageToken = secrets.token('mt_');
   const booking: NewBooking = {
     providerId: input.providerIds[0],
     providerIds: [...input.providerIds],
@@ -144,9 +152,9 @@ export function newBooking(
     createdAt: now,
     updatedAt: now,
     cancelledAt: null,
-    manageTokenHash: secrets.hash(manageToken),
+    manageTokenHash: null,
   };
-  return { booking, manageToken, event: { type: 'booking.created', at: now, actor: eventActorOf(input.actor), changes: {} } };
+  return { booking, event: { type: 'booking.created', at: now, actor: eventActorOf(input.actor), changes: {} } };
 }
 
 export class CreateBooking {
@@ -156,6 +164,7 @@ export class CreateBooking {
     private readonly clock: Clock,
     private readonly zones: TimeZones,
     private readonly secrets: Secrets,
+    private readonly tokens: ManageTokens,
     private readonly idempotency: IdempotentExecution,
   ) {}
 
@@ -165,7 +174,7 @@ export class CreateBooking {
     const { actor, idempotencyKey, ...request } = input;
     return this.idempotency.run(
       { scope: `key:${actor.keyId ?? 'system'}`, key: idempotencyKey, fingerprint: this.secrets.hash(canonicalJson(request)) },
-      createdCodec,
+      createdBookingCodec(this.tokens),
       (record) => this.create(input, record),
     );
   }
@@ -183,7 +192,7 @@ export class CreateBooking {
       const { target, service } = await targetOf(repos, input);
       const now = this.clock.now();
       const placed = await placer.place(repos, now, target, slot.date, slot.startMinute);
-      const { booking, manageToken, event } = newBooking(this.secrets, {
+      const { booking, event } = newBooking({
         providerIds: placed.providerIds,
         span: placed.span,
         timezone: placed.timezone,
@@ -195,7 +204,7 @@ export class CreateBooking {
         now,
       });
       const id = await repos.bookings.create(booking, placed.placements, event, bookingViewWithoutId(booking, this.zones), placed.basis);
-      const created: CreatedBooking = { ...booking, id, manageToken };
+      const created: CreatedBooking = { ...booking, id, manageToken: this.tokens.forBooking(id) };
       if (record) await record(repos, created);
       return created;
     };
@@ -209,7 +218,7 @@ export class CreateBooking {
       const now = this.clock.now();
       if (!isHoldLive(hold, now)) throw new HoldExpiredError();
       const service = hold.serviceId === null ? null : await repos.services.getById(hold.serviceId, true);
-      const { booking, manageToken, event } = newBooking(this.secrets, {
+      const { booking, event } = newBooking({
         providerIds: hold.providerIds,
         span: hold,
         timezone: hold.timezone,
@@ -221,7 +230,7 @@ export class CreateBooking {
         now,
       });
       const id = await repos.bookings.createFromHold(hold.id, now, booking, event, bookingViewWithoutId(booking, this.zones));
-      const created: CreatedBooking = { ...booking, id, manageToken };
+      const created: CreatedBooking = { ...booking, id, manageToken: this.tokens.forBooking(id) };
       if (record) await record(repos, created);
       return created;
     });
@@ -249,13 +258,19 @@ export class IdentifyCustomer {
   constructor(
     private readonly store: Repositories,
     private readonly secrets: Secrets,
+    private readonly tokens: ManageTokens,
   ) {}
 
-  /** The customer of booking `id`, proved by its manage token; any other token is BOOKING_NOT_FOUND. */
+  /**
+   * The customer of booking `id`, proved by its manage token; any other token is BOOKING_NOT_FOUND. The token is the
+   * one derived from the id, or, for a booking made before tokens were derived, the one whose hash it stores.
+   */
   async execute(input: { bookingId: number; token: string }): Promise<Actor> {
     const booking = await this.store.bookings.getById(input.bookingId);
-    const hash = this.secrets.hash(input.token);
-    if (!booking || booking.manageTokenHash === null || !sameSecret(hash, booking.manageTokenHash)) throw new BookingNotFoundError();
+    if (!booking) throw new BookingNotFoundError();
+    const derived = sameSecret(input.token, this.tokens.forBooking(booking.id));
+    const stored = booking.manageTokenHash !== null && sameSecret(this.secrets.hash(input.token), booking.manageTokenHash);
+    if (!derived && !stored) throw new BookingNotFoundError();
     return { keyId: null, role: 'customer', bookingId: booking.id };
   }
 }

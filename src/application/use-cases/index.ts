@@ -3,6 +3,7 @@ import { IdempotentExecution } from '../idempotency';
 import { Clock } from '../ports/clock';
 import { KeyRevocations } from '../ports/key-revocations';
 import { Outbox } from '../ports/outbox';
+import { ManageTokens } from '../ports/manage-tokens';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { WebhookRepository } from '../ports/webhook-repository';
@@ -93,6 +94,8 @@ export interface CorePorts {
   clock: Clock;
   zones: TimeZones;
   secrets: Secrets;
+  /** Derives each booking's manage token. */
+  manageTokens: ManageTokens;
   idempotency: IdempotentExecution;
   /** Lets authentication keep keys it has read; without it every request reads its key from the store. */
   keyRevocations?: KeyRevocations;
@@ -121,23 +124,23 @@ export function createUseCases(ports: ServicePorts): UseCases {
 }
 
 /** Builds every use case that needs only the core ports. */
-export function createCoreUseCases({ uow, store, clock, zones, secrets, idempotency, keyRevocations }: CorePorts): CoreUseCases {
+export function createCoreUseCases({ uow, store, clock, zones, secrets, manageTokens, idempotency, keyRevocations }: CorePorts): CoreUseCases {
   return {
     createProvider: new CreateProvider(store, clock, zones, secrets),
     getProvider: new GetProvider(store),
     listProviders: new ListProviders(store),
     updateProvider: new UpdateProvider(uow, clock, zones),
     rotateCalendarToken: new RotateCalendarToken(store, clock, secrets),
-    createBooking: new CreateBooking(uow, store, clock, zones, secrets, idempotency),
+    createBooking: new CreateBooking(uow, store, clock, zones, secrets, manageTokens, idempotency),
     getBooking: new GetBooking(store),
     listBookings: new ListBookings(store),
     updateBooking: new UpdateBooking(uow, clock, zones),
     cancelBooking: new CancelBooking(uow, clock, zones),
     decideBooking: new DecideBooking(uow, clock, zones),
-    identifyCustomer: new IdentifyCustomer(store, secrets),
+    identifyCustomer: new IdentifyCustomer(store, secrets, manageTokens),
     getCustomerBooking: new GetCustomerBooking(
       store,
-      new IdentifyCustomer(store, secrets),
+      new IdentifyCustomer(store, secrets, manageTokens),
       clock,
       zones,
       new GetAvailability(store, clock, zones),
@@ -158,7 +161,7 @@ export function createCoreUseCases({ uow, store, clock, zones, secrets, idempote
     createHold: new CreateHold(uow, clock, zones),
     getHold: new GetHold(store, clock),
     releaseHold: new ReleaseHold(store),
-    createSeries: new CreateSeries(uow, clock, zones, secrets, idempotency),
+    createSeries: new CreateSeries(uow, clock, zones, secrets, manageTokens, idempotency),
     getSeries: new GetSeries(store),
     cancelSeries: new CancelSeries(uow, clock, zones),
     createApiKey: new CreateApiKey(store, clock, secrets),

@@ -10,10 +10,11 @@ import { TimeZones } from '../../domain/time-zones';
 import { assertIdempotencyKey, canonicalJson, IdempotentExecution, OutcomeCodec, RecordOutcome } from '../idempotency';
 import { Placer } from '../placement';
 import { Clock } from '../ports/clock';
+import { ManageTokens } from '../ports/manage-tokens';
 import { Secrets } from '../ports/secrets';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { bookingViewWithoutId } from '../views';
-import { CreatedBooking, newBooking, policyOfBooking, settleBooking, targetOf } from './bookings';
+import { CreatedBooking, createdBookingCodec, newBooking, policyOfBooking, settleBooking, targetOf } from './bookings';
 
 /** The 422 codes: refusals by the calendar, the same for whoever books. */
 const CALENDAR_CODES = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
@@ -58,7 +59,17 @@ export interface CreatedSeries {
   skipped: SkippedOccurrence[];
 }
 
-const createdSeriesCodec: OutcomeCodec<CreatedSeries> = { encode: (v) => v, decode: (v) => v as CreatedSeries };
+/** A new series as an idempotency record keeps it: its bookings without their manage tokens (see `createdBookingCodec`). */
+function createdSeriesCodec(tokens: ManageTokens): OutcomeCodec<CreatedSeries> {
+  const booking = createdBookingCodec(tokens);
+  return {
+    encode: (created) => ({ ...created, bookings: created.bookings.map(booking.encode) }),
+    decode: (stored) => {
+      const created = stored as CreatedSeries;
+      return { ...created, bookings: created.bookings.map(booking.decode) };
+    },
+  };
+}
 
 export class CreateSeries {
   constructor(
@@ -66,6 +77,7 @@ export class CreateSeries {
     private readonly clock: Clock,
     private readonly zones: TimeZones,
     private readonly secrets: Secrets,
+    private readonly tokens: ManageTokens,
     private readonly idempotency: IdempotentExecution,
   ) {}
 
@@ -75,7 +87,7 @@ export class CreateSeries {
     const { actor, idempotencyKey, ...request } = input;
     return this.idempotency.run(
       { scope: `key:${actor.keyId ?? 'system'}:series`, key: idempotencyKey, fingerprint: this.secrets.hash(canonicalJson(request)) },
-      createdSeriesCodec,
+      createdSeriesCodec(this.tokens),
       (record) => this.create(input, record),
     );
   }
@@ -110,7 +122,7 @@ export class CreateSeries {
           skipped.push({ date, code: error.code });
           continue;
         }
-        const { booking, manageToken, event } = newBooking(this.secrets, {
+        const { booking, event } = newBooking({
           providerIds: placed.providerIds,
           span: placed.span,
           timezone: placed.timezone,
@@ -122,7 +134,7 @@ export class CreateSeries {
           now,
         });
         const id = await repos.bookings.create(booking, placed.placements, event, bookingViewWithoutId(booking, this.zones), placed.basis);
-        bookings.push({ ...booking, id, manageToken });
+        bookings.push({ ...booking, id, manageToken: this.tokens.forBooking(id) });
       }
       if (first && (!input.skipConflicts || bookings.length === 0)) throw new SeriesRefusedError(first, skipped);
       const created = { series, bookings, skipped };

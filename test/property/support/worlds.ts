@@ -91,6 +91,7 @@ export async function openWorld(name: WorldName, now = Date.parse('2027-01-04T08
       clock,
       service.zones,
       new NodeCryptoSecrets(),
+      service.manageTokens,
       idempotency,
     ),
     close: () => service.close(),
