@@ -35,7 +35,7 @@ export class SeriesRefusedError extends DomainError {
   }
 }
 
-interface SeriesRequestBase {
+export interface SeriesRequestBase {
   actor: Actor;
   date: string;
   time: string;
