@@ -3,6 +3,7 @@ import * as initial from './0001_initial';
 import * as outbox from './0002_outbox';
 import * as servicesAndOccupancies from './0003_services_and_occupancies';
 import * as delivery from './0004_delivery';
+import * as webhookSecretRotation from './0005_webhook_secret_rotation';
 
 /** Every migration, in order. Names are recorded in the database; never rename one. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_outbox': outbox,
   '0003_services_and_occupancies': servicesAndOccupancies,
   '0004_delivery': delivery,
+  '0005_webhook_secret_rotation': webhookSecretRotation,
 };

@@ -17,6 +17,8 @@ export * from './domain/errors';
 export * from './application/use-cases';
 export { bookingView, providerView, type BookingView, type ProviderView } from './application/views';
 export type { Clock } from './application/ports/clock';
+export { verifyWebhookSignature, type VerifyWebhookSignatureOptions } from './adapters/webhooks/webhook-signature';
+export { WEBHOOK_SECRET_GRACE_MS } from './domain/webhook';
 
 // Every type that appears in the signatures above, so that an embedding application can name what it passes and gets.
 export type { Dispatcher, DispatcherOptions, DispatchSummary, MailLimit } from './application/dispatcher';

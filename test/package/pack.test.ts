@@ -113,7 +113,7 @@ assert.strictEqual(globalThis.Reflect.getMetadata, undefined, 'Reflect.getMetada
     writeFileSync(
       join(consumer, 'consumer.ts'),
       `
-import { createService, SYSTEM_ACTOR } from 'booking-service';
+import { createService, SYSTEM_ACTOR, verifyWebhookSignature } from 'booking-service';
 import type { BookingService, ServiceOptions, Mailer, BookingMail, Logger, DispatcherOptions, DatabaseHandle, WebhookSender, WebhookRequest, WebhookResult, Clock, Booking, Provider, BookingView, OutboxStats, TimeZones, KeyRevocations, Dispatcher } from 'booking-service';
 
 const mails: BookingMail[] = [];
@@ -133,7 +133,8 @@ export async function main(clock?: Clock): Promise<void> {
   const provider: Provider = await service.useCases.createProvider.execute({ actor: SYSTEM_ACTOR, name: 'Ada', email: 'ada@example.com' });
   const booking: Booking = await service.useCases.getBooking.execute({ actor: SYSTEM_ACTOR, id: provider.id });
   const view: BookingView | undefined = undefined;
-  void [database, zones, revocations, running, stats, booking, view];
+  const valid: boolean = verifyWebhookSignature(Buffer.from('{}'), 't=1,v1=00', ['a', 'b'], { toleranceSeconds: 60, now: new Date() });
+  void [database, zones, revocations, running, stats, booking, view, valid];
   await service.close();
 }
 `,
