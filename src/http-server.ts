@@ -45,6 +45,8 @@ export async function createHttpApp(
     outboxStats: () => service.outboxStats(),
     ...options.http,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
     security: {
       authenticate: (secret) => service.useCases.authenticate.execute({ secret }),
       identifyCustomer: (bookingId, token) => service.useCases.identifyCustomer.execute({ bookingId, token }),
