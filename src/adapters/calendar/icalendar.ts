@@ -142,22 +142,24 @@ export function timezoneLines(zoneName: string, fromYear: number, toYear: number
   return lines;
 }
 
-/** True when no earlier instant shows the same wall clock in the zone as `instant` does. */
-function isFirstReading(zone: IANAZone, instant: number): boolean {
+/** True when the zone shows the wall clock of `instant` at another instant too: the hour repeated when the clocks go back. */
+function isRepeatedReading(zone: IANAZone, instant: number): boolean {
   const wall = instant + zone.offset(instant) * MINUTE_MS;
-  return [zone.offset(instant - DAY_MS), zone.offset(instant + DAY_MS)].every((offset) => {
+  return [zone.offset(instant - DAY_MS), zone.offset(instant + DAY_MS)].some((offset) => {
     const other = wall - offset * MINUTE_MS;
-    return other >= instant || zone.offset(other) !== offset;
+    return other !== instant && zone.offset(other) === offset;
   });
 }
 
 /**
- * DTSTART or DTEND as the booking's local time with TZID. A local time repeated when the clocks go back means
- * its first occurrence (RFC 5545 3.3.5), so an instant in the second occurrence is written in UTC instead.
+ * DTSTART or DTEND as the booking's local time with TZID, except a local time that the clocks show twice (the
+ * repeated hour of a fall-back day): that one is written in UTC, whichever occurrence it is. RFC 5545 3.3.5 makes
+ * a repeated local time its first occurrence, but readers differ on it, and the second occurrence cannot be
+ * written with TZID at all; UTC names the instant for every reader.
  */
 function zonedDateTime(name: string, iso: string, zoneName: string): string {
   const instant = Date.parse(iso);
-  if (!isFirstReading(IANAZone.create(zoneName), instant)) return `${name}:${utcStamp(instant)}`;
+  if (isRepeatedReading(IANAZone.create(zoneName), instant)) return `${name}:${utcStamp(instant)}`;
   return `${name};TZID=${paramValue(zoneName)}:${iso.slice(0, 19).replace(/[-:]/g, '')}`;
 }
 

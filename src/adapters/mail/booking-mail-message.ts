@@ -49,9 +49,21 @@ export function longDate(date: string): string {
   return `${WEEKDAYS[weekday]}, ${day} ${MONTHS[month - 1]} ${date.slice(0, 4)}`;
 }
 
-/** The offset a booking's `starts_at` carries (it is written in the booking's own zone): `UTC+01:00`. */
-function offsetOf(startsAt: string): string {
-  return `UTC${startsAt.slice(19)}`;
+/** The offset a booking's `starts_at` or `ends_at` carries (each is written in the booking's own zone): `UTC+01:00`. */
+function offsetOf(instant: string): string {
+  return `UTC${instant.slice(19)}`;
+}
+
+/**
+ * `14:30 to 15:00 Europe/Berlin (UTC+01:00)`; when the clocks change during the booking, each end with its own
+ * offset: `02:30 (UTC+02:00) to 02:30 (UTC+01:00) Europe/Berlin`.
+ */
+export function timeRange(b: Pick<BookingMail['booking'], 'time' | 'end_time' | 'timezone' | 'starts_at' | 'ends_at'>): string {
+  const [start, end] = [b.time.slice(0, 5), b.end_time.slice(0, 5)];
+  const [startOffset, endOffset] = [offsetOf(b.starts_at), offsetOf(b.ends_at)];
+  return startOffset === endOffset
+    ? `${start} to ${end} ${b.timezone} (${startOffset})`
+    : `${start} (${startOffset}) to ${end} (${endOffset}) ${b.timezone}`;
 }
 
 function headline(mail: BookingMail, provider: string, customer: string): string {
@@ -96,12 +108,10 @@ function mailParts(mail: BookingMail): MailParts {
   const customerEmail = b.customer_email === null ? '' : oneLine(b.customer_email);
   const customer = [customerName, customerEmail ? `<${customerEmail}>` : null].filter(Boolean).join(' ') || 'a customer';
   const start = b.time.slice(0, 5);
-  const end = b.end_time.slice(0, 5);
-  const zone = `${b.timezone} (${offsetOf(b.starts_at)})`;
   const rows: [string, string][] = [
     ['Provider', provider],
     ['Date', longDate(b.date)],
-    ['Time', `${start} to ${end} ${zone}`],
+    ['Time', timeRange(b)],
     ['Duration', `${b.duration_minutes} minutes`],
     ['Customer', customer],
     ['Booking id', String(b.id)],
