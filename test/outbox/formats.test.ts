@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import ical, { VEvent } from 'node-ical';
-import { escapeText, feedText, foldLine, invitationText } from '../../src/adapters/calendar/icalendar';
+import { escapeText, feedText, foldLine, invitationText } from '../../src/adapters/icalendar/icalendar';
 import { isNonPublicAddress } from '../../src/adapters/webhooks/dns-webhook-url-policy';
 import { webhookSignature } from '../../src/adapters/webhooks/webhook-signature';
 import { BookingView } from '../../src/application/views';

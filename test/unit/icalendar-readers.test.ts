@@ -3,7 +3,7 @@
  * node-ical (which uses its own zone database), must read every feed and every email attachment to exactly the
  * bookings' instants, around every kind of clock change included.
  */
-import { feedText } from '../../src/adapters/calendar/icalendar';
+import { feedText } from '../../src/adapters/icalendar/icalendar';
 import { composeBookingMail, summariseBookingMail } from '../../src/adapters/mail/booking-mail-message';
 import { BookingMail } from '../../src/application/ports/mailer';
 import { BookingView } from '../../src/application/views';
@@ -96,7 +96,7 @@ describe('feeds and email attachments read by ical.js and node-ical', () => {
     for (const type of ['booking.created', 'booking.cancelled'] as const) {
       const booking = type === 'booking.cancelled' ? { ...view, status: 'cancelled' as const, version: 2 } : view;
       const mail: BookingMail = { to: 'grace@example.com', role: 'customer', eventId: 1, type, at: STAMP.stampedAt, booking, changes: {}, provider };
-      const attachment = composeBookingMail(mail).calendar.content;
+      const attachment = composeBookingMail(mail).invitation.content;
       expect(readWithIcalJs(attachment)).toEqual(expected([view]));
       expect(readWithNodeIcal(attachment)).toEqual(expected([view]));
     }

@@ -1,5 +1,5 @@
 import ical, { VEvent } from 'node-ical';
-import { feedText, invitationText, timezoneLines } from '../../src/adapters/calendar/icalendar';
+import { feedText, invitationText, timezoneLines } from '../../src/adapters/icalendar/icalendar';
 import { BookingView } from '../../src/application/views';
 import { zones } from '../support/builders';
 import { eventDateTimes, instantOf, instantUnder, localValue, Observance, vtimezone, vtimezones } from '../support/icalendar';

@@ -24,7 +24,7 @@ import { requestIdOptions, requestLogging } from './logging';
 import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import './request-context';
 import { bookingRoutes } from './routes/bookings';
-import { calendarRoutes } from './routes/calendar';
+import { calendarFeedRoutes } from './routes/calendar-feed';
 import { publicErrorResponses } from './routes/common';
 import { apiKeyRoutes } from './routes/api-keys';
 import { providerRoutes } from './routes/providers';
@@ -415,7 +415,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
       await api.register(seriesRoutes, { useCases: options.useCases, zones: options.zones });
       await api.register(apiKeyRoutes, { useCases: options.useCases });
       await api.register(webhookRoutes, { useCases: options.useCases });
-      await api.register(calendarRoutes, { useCases: options.useCases, zones: options.zones });
+      await api.register(calendarFeedRoutes, { useCases: options.useCases, zones: options.zones });
     },
     { prefix: '/api/v1' },
   );

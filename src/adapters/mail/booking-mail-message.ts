@@ -1,5 +1,5 @@
 import { BookingMail } from '../../application/ports/mailer';
-import { invitationText } from '../calendar/icalendar';
+import { invitationText } from '../icalendar/icalendar';
 
 /** A booking notification rendered for sending: plain text, HTML and the iCalendar invitation. */
 export interface BookingMailMessage {
@@ -7,7 +7,7 @@ export interface BookingMailMessage {
   subject: string;
   text: string;
   html: string;
-  calendar: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
+  invitation: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
 }
 
 const SUBJECTS = {
@@ -85,7 +85,7 @@ export interface BookingMailSummary {
   to: string;
   subject: string;
   text: string;
-  calendarMethod: 'REQUEST' | 'CANCEL';
+  invitationMethod: 'REQUEST' | 'CANCEL';
 }
 
 interface MailParts extends BookingMailSummary {
@@ -132,7 +132,7 @@ function mailParts(mail: BookingMail): MailParts {
     to: mail.to,
     subject: oneLine(`${SUBJECTS[mail.type]}: ${provider}, ${b.date} ${start} (${b.timezone})`),
     text: [`Hello ${greeting},`, '', lead, '', ...rows.map(([k, v]) => `${k}: ${v}`), ...noteLines, '', closing, ''].join('\n'),
-    calendarMethod: b.status === 'cancelled' ? 'CANCEL' : 'REQUEST', // as the invitation's METHOD
+    invitationMethod: b.status === 'cancelled' ? 'CANCEL' : 'REQUEST', // as the invitation's METHOD
     greeting,
     lead,
     rows,
@@ -143,8 +143,8 @@ function mailParts(mail: BookingMail): MailParts {
 
 /** The message without its HTML and attachment, which cost most of the work of composing it. */
 export function summariseBookingMail(mail: BookingMail): BookingMailSummary {
-  const { to, subject, text, calendarMethod } = mailParts(mail);
-  return { to, subject, text, calendarMethod };
+  const { to, subject, text, invitationMethod } = mailParts(mail);
+  return { to, subject, text, invitationMethod };
 }
 
 /** Renders the whole message: plain text, HTML and the iCalendar invitation. */
@@ -167,6 +167,6 @@ export function composeBookingMail(mail: BookingMail, options: { uidDomain?: str
     subject: parts.subject,
     text: parts.text,
     html,
-    calendar: { method: invitation.method, filename: 'booking.ics', content: invitation.text },
+    invitation: { method: invitation.method, filename: 'booking.ics', content: invitation.text },
   };
 }

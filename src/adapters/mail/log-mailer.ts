@@ -14,7 +14,7 @@ export class LogMailer implements Mailer {
     await new Promise((resolve) => setImmediate(resolve));
     const message = summariseBookingMail(mail);
     this.logger.info(
-      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendarMethod } },
+      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.invitationMethod } },
       'email not sent (SMTP_URL is unset): logged instead',
     );
   }

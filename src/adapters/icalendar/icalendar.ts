@@ -4,7 +4,7 @@ import { BookingView } from '../../application/views';
 
 /** RFC 5545 text, written by hand: CRLF line ends, lines folded at 75 octets, TEXT values escaped. */
 
-export interface CalendarProvider {
+export interface ICalendarProvider {
   id: number;
   name: string;
   email: string;
@@ -167,7 +167,7 @@ export function bookingUid(bookingId: number, domain = DEFAULT_UID_DOMAIN): stri
   return `booking-${bookingId}@${domain}`;
 }
 
-function describe(booking: BookingView, provider: CalendarProvider): string {
+function describe(booking: BookingView, provider: ICalendarProvider): string {
   const lines = [
     `Booking #${booking.id} with ${provider.name}`,
     `${booking.date} ${booking.time.slice(0, 5)}-${booking.end_time.slice(0, 5)} (${booking.timezone}), ${booking.duration_minutes} minutes`,
@@ -180,7 +180,7 @@ function describe(booking: BookingView, provider: CalendarProvider): string {
 }
 
 /** The VEVENT of one booking: start and end in the booking's zone, stable UID, SEQUENCE = the booking's version. */
-export function bookingEventLines(booking: BookingView, provider: CalendarProvider, options: EventOptions): string[] {
+export function bookingEventLines(booking: BookingView, provider: ICalendarProvider, options: EventOptions): string[] {
   const cancelled = booking.status === 'cancelled';
   const who = booking.customer_name ?? booking.customer_email;
   const lines = [
@@ -210,7 +210,7 @@ export function bookingEventLines(booking: BookingView, provider: CalendarProvid
  * booking id, customer, note or change history). Its UID is made of the span and the provider, so it stays the same
  * while the span does.
  */
-export function busyEventLines(span: BusySpan, provider: CalendarProvider, options: EventOptions): string[] {
+export function busyEventLines(span: BusySpan, provider: ICalendarProvider, options: EventOptions): string[] {
   const [start, end] = [utcStamp(span.startsAt), utcStamp(span.endsAt)];
   return [
     'BEGIN:VEVENT',
@@ -226,7 +226,7 @@ export function busyEventLines(span: BusySpan, provider: CalendarProvider, optio
   ];
 }
 
-export interface CalendarOptions {
+export interface VCalendarOptions {
   /** REQUEST or CANCEL for an emailed invitation (iTIP); omitted for a subscribed feed. */
   method?: 'REQUEST' | 'CANCEL' | 'PUBLISH';
   /** Shown by calendar apps as the calendar's name. */
@@ -252,11 +252,11 @@ function timezonesFor(bookings: BookingView[]): string[] {
 }
 
 /** A VCALENDAR of the bookings' VEVENTs and the VTIMEZONEs they refer to, folded and CRLF-terminated. */
-export function calendarText(
+export function vcalendarText(
   bookings: BookingView[],
-  provider: CalendarProvider,
+  provider: ICalendarProvider,
   eventOptions: EventOptions,
-  options: CalendarOptions = {},
+  options: VCalendarOptions = {},
 ): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:${PRODID}`, 'CALSCALE:GREGORIAN'];
   if (options.method) lines.push(`METHOD:${options.method}`);
@@ -270,14 +270,14 @@ export function calendarText(
 }
 
 /** The invitation mailed for a change: METHOD:REQUEST, or METHOD:CANCEL with STATUS:CANCELLED. */
-export function invitationText(booking: BookingView, provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
+export function invitationText(booking: BookingView, provider: ICalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
   const method = booking.status === 'cancelled' ? 'CANCEL' : 'REQUEST';
-  return { method, text: calendarText([booking], provider, options, { method }) };
+  return { method, text: vcalendarText([booking], provider, options, { method }) };
 }
 
 /** A subscribed feed of bookings, and of busy time when the reader may not see every booking. */
-export function feedText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions, busy: BusySpan[] = []): string {
-  return calendarText(bookings, provider, options, {
+export function feedText(bookings: BookingView[], provider: ICalendarProvider, options: EventOptions, busy: BusySpan[] = []): string {
+  return vcalendarText(bookings, provider, options, {
     method: 'PUBLISH',
     name: `Bookings: ${provider.name}`,
     timezone: provider.timezone,
