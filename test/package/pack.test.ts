@@ -1,12 +1,12 @@
 /**
- * The package as a consumer gets it: `npm pack` (which builds through `prepare`), installed into a project outside
- * this repository, then required from CommonJS and type-checked from TypeScript.
+ * The package as a consumer gets it: `npm pack` of a clean copy of the sources (which builds through `prepare`),
+ * installed into a project outside this repository, then required from CommonJS and type-checked from TypeScript.
  *
  * The tarball is installed by npm itself, offline and without scripts; its dependencies are this repository's
  * installed ones, linked in beforehand, so that nothing is downloaded and better-sqlite3 is not compiled again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import ts from 'typescript';
@@ -36,7 +36,15 @@ describe('the npm package', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'booking-service-pack-'));
-    const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', work], repo)) as [{ filename: string; files: { path: string }[] }];
+    // Packed from a clean copy of the sources (no dist/): what ships is what `prepare` builds, and the repository's
+    // own dist/ is left alone for the tests that run it. bench/, built too, uses test/support/.
+    const source = join(work, 'source');
+    mkdirSync(source);
+    for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'LICENSE', 'src', 'migrations', 'bench', 'test/support']) {
+      cpSync(join(repo, entry), join(source, entry), { recursive: true });
+    }
+    symlinkSync(join(repo, 'node_modules'), join(source, 'node_modules'), 'dir');
+    const packed = JSON.parse(run(npm, ['pack', '--json', '--pack-destination', work], source)) as [{ filename: string; files: { path: string }[] }];
     files = packed[0].files.map((f) => f.path);
     consumer = join(work, 'consumer');
     mkdirSync(consumer);
