@@ -14,15 +14,16 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 
-# Every dependency, dev ones included, then the TypeScript build.
+# Every dependency, dev ones included, then the TypeScript build (`prepare`, which `npm ci` runs last, builds too:
+# scripts wait until the sources are in).
 FROM toolchain AS build
 COPY package.json package-lock.json ./
-RUN npm ci
+RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY bench ./bench
-RUN npm run build
+RUN npm rebuild && npm run build
 
 # The CI script in the image (not built by default): `docker build --target ci .`
 FROM build AS ci
@@ -32,7 +33,8 @@ RUN .ci/run
 # Production dependencies only, compiled in the same base image as the runtime so the native module matches it.
 FROM toolchain AS prod-deps
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+# No scripts but the native module's own: `prepare` would need the TypeScript compiler, a dev dependency.
+RUN npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3
 
 FROM base AS runtime
 ENV NODE_ENV=production \

@@ -4,6 +4,7 @@ import * as outbox from './0002_outbox';
 import * as servicesAndOccupancies from './0003_services_and_occupancies';
 import * as delivery from './0004_delivery';
 import * as mailLinks from './0005_mail_links';
+import * as webhookSecretRotation from './0006_webhook_secret_rotation';
 
 /** Every migration, in order. Names are recorded in the database; never rename one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_services_and_occupancies': servicesAndOccupancies,
   '0004_delivery': delivery,
   '0005_mail_links': mailLinks,
+  '0006_webhook_secret_rotation': webhookSecretRotation,
 };

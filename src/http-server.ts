@@ -46,6 +46,8 @@ export async function createHttpApp(
     holdStats: () => service.holdStats(),
     ...options.http,
     requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS,
     security: {
       authenticate: (secret) => service.useCases.authenticate.execute({ secret }),
       identifyCustomer: (bookingId, token) => service.useCases.identifyCustomer.execute({ bookingId, token }),

@@ -2,7 +2,7 @@ import { BookingEventType } from '../domain/booking';
 import { DEFAULT_DELIVERY_SCHEDULE, DeliverySchedule, nextAttemptAfterFailure } from '../domain/delivery-schedule';
 import { BookingView, isoUtc } from './views';
 import { Provider } from '../domain/provider';
-import { webhookWants } from '../domain/webhook';
+import { signingSecrets, webhookWants } from '../domain/webhook';
 import { BookingEvent } from './ports/booking-event-log';
 import { Clock } from './ports/clock';
 import { Logger } from './ports/logger';
@@ -542,7 +542,7 @@ export class Dispatcher {
     if (item.channel === 'webhook') {
       const webhook = await this.webhooks.getById(item.webhookId);
       if (!webhook) return { delivered: false, statusCode: null, error: 'The webhook was deleted', final: true };
-      return this.sender.send({ url: webhook.url, secret: webhook.secret, eventId: event.id, body: webhookPayload(event) });
+      return this.sender.send({ url: webhook.url, secrets: signingSecrets(webhook, this.clock.now()), eventId: event.id, body: webhookPayload(event) });
     }
     const named = providerIdsOf(event).flatMap((id) => (providers.has(id) ? [mailProvider(providers.get(id)!)] : []));
     const address = item.recipient.toLowerCase();

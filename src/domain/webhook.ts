@@ -10,6 +10,20 @@ export interface Webhook {
   createdAt: number;
   /** The webhook receives events with ids above this one: those committed after it was registered. */
   startAfterEventId: number;
+  /** The secret replaced by the last rotation, which still signs requests (beside `secret`) until `previousSecretExpiresAt`. */
+  previousSecret: string | null;
+  previousSecretExpiresAt: number | null;
+}
+
+/** After a rotation, requests are signed with the old secret too for this long, so receivers can switch without losing an event. */
+export const WEBHOOK_SECRET_GRACE_MS = 24 * 3_600_000;
+
+/** The secrets that sign a request sent at `now`: the current one first, then the previous one while in its grace period. */
+export function signingSecrets(webhook: Pick<Webhook, 'secret' | 'previousSecret' | 'previousSecretExpiresAt'>, now: number): string[] {
+  const { secret, previousSecret, previousSecretExpiresAt } = webhook;
+  return previousSecret !== null && previousSecretExpiresAt !== null && now < previousSecretExpiresAt && previousSecret !== secret
+    ? [secret, previousSecret]
+    : [secret];
 }
 
 export const WEBHOOK_URL_MAX_LENGTH = 2048;

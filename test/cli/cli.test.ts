@@ -12,8 +12,8 @@ import { TEST_ADMIN_KEY } from '../support/http-harness';
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
 const NAMES = Object.keys(migrations);
-const LATEST = NAMES[NAMES.length - 1];
 const IRREVERSIBLE = '0003_services_and_occupancies';
+const LATEST = NAMES[NAMES.length - 1];
 
 interface Result {
   code: number;
@@ -110,7 +110,7 @@ describe.each(DIALECTS)('migrate on a fresh %s database', (dialect) => {
     expect(res.stdout).toContain('already up to date');
     expect(res.stdout).not.toContain('applied');
 
-    // The migrations after 0003 (delivery indexes, the key of manage links) can be undone, latest first; bookings of
+    // The migrations after 0003 (delivery indexes, the key of manage links, webhook secret rotation) can be undone, latest first; bookings of
     // several providers, capacity and holds have no earlier form: that migration says so and stays.
     const reversible = NAMES.slice(NAMES.indexOf(IRREVERSIBLE) + 1);
     expect(reversible[reversible.length - 1]).toBe(LATEST);

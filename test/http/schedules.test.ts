@@ -184,7 +184,7 @@ describe.each(DIALECTS)('provider schedules over HTTP (%s)', (dialect) => {
     const STRICT = { weekly: WORKWEEK, min_notice_minutes: 2880, max_days_ahead: 1 };
     const OPEN = { weekly: WORKWEEK, min_notice_minutes: 0, max_days_ahead: 30 };
     // Each case breaks the rule named and every rule after it that it can.
-    const CALENDAR_CASES: [string, string, string][] = [
+    const TIMING_RULE_CASES: [string, string, string][] = [
       // Skipped by the spring-forward; also past, too soon, on a closed Sunday.
       ['NONEXISTENT_LOCAL_TIME', '2026-03-29', '02:30'],
       // Skipped, too far ahead and on a closed Sunday.
@@ -225,7 +225,7 @@ describe.each(DIALECTS)('provider schedules over HTTP (%s)', (dialect) => {
 
     it('create: the 422 codes in contract order, each before 409', async () => {
       expect((await put(t, p.id, STRICT)).statusCode).toBe(200);
-      for (const [code, date, time] of CALENDAR_CASES) {
+      for (const [code, date, time] of TIMING_RULE_CASES) {
         const res = await post(t, '/api/v1/bookings', { provider_id: p.id, date, time });
         expect({ date, time, code: expectErrorShape(res, 422, code).code }).toEqual({ date, time, code });
       }
@@ -240,7 +240,7 @@ describe.each(DIALECTS)('provider schedules over HTTP (%s)', (dialect) => {
     it('reschedule: the same codes in the same order, and a refused move changes nothing', async () => {
       expect((await put(t, p.id, STRICT)).statusCode).toBe(200);
       const before = (await get(t, `/api/v1/bookings/${mover.id}`)).json();
-      for (const [code, date, time] of CALENDAR_CASES) {
+      for (const [code, date, time] of TIMING_RULE_CASES) {
         const res = await patch(t, `/api/v1/bookings/${mover.id}`, { date, time });
         expect({ date, time, code: expectErrorShape(res, 422, code).code }).toEqual({ date, time, code });
       }

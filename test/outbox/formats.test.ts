@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import ical, { VEvent } from 'node-ical';
-import { escapeText, feedText, foldLine, invitationText } from '../../src/adapters/calendar/icalendar';
+import { escapeText, feedText, foldLine, invitationText } from '../../src/adapters/icalendar/icalendar';
 import { isNonPublicAddress } from '../../src/adapters/webhooks/dns-webhook-url-policy';
-import { webhookSignature } from '../../src/adapters/webhooks/fetch-webhook-sender';
+import { webhookSignature } from '../../src/adapters/webhooks/webhook-signature';
 import { BookingView } from '../../src/application/views';
 import { eventDateTimes, instantOf, vtimezone } from '../support/icalendar';
 import { DEFAULT_DELIVERY_SCHEDULE, nextAttemptAfterFailure, retryDelay } from '../../src/domain/delivery-schedule';

@@ -98,7 +98,7 @@ describe('the webhook URL policy hands out the addresses it checked', () => {
     const sender = new FetchWebhookSender(new DnsWebhookUrlPolicy(false, lookup), clock, { agents: { https: network } });
     const trap = await new Receiver().start();
     try {
-      const result = await sender.send({ url: `https://${NAME}:${trap.port}/hooks`, secret: 's'.repeat(32), eventId: 7, body: '{"id":7}' });
+      const result = await sender.send({ url: `https://${NAME}:${trap.port}/hooks`, secrets: ['s'.repeat(32)], eventId: 7, body: '{"id":7}' });
       expect(result).toEqual({ delivered: true, statusCode: 204, error: null });
       expect(network.dialled).toEqual([PUBLIC]);
       expect(received).toEqual([{ host: `${NAME}:${trap.port}`, body: '{"id":7}' }]);

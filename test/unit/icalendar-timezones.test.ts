@@ -1,5 +1,5 @@
 import ical, { VEvent } from 'node-ical';
-import { feedText, invitationText, timezoneLines } from '../../src/adapters/calendar/icalendar';
+import { feedText, invitationText, timezoneLines } from '../../src/adapters/icalendar/icalendar';
 import { BookingView } from '../../src/application/views';
 import { zones } from '../support/builders';
 import { eventDateTimes, instantOf, instantUnder, localValue, Observance, vtimezone, vtimezones } from '../support/icalendar';
@@ -152,14 +152,19 @@ describe('iCalendar time zones', () => {
     expect(onlyEvent(text).end.toISOString()).toBe('2027-03-28T01:30:00.000Z');
   });
 
-  it('names a repeated wall time by its first occurrence, and writes an end in the second occurrence in UTC', () => {
+  it('writes a start and an end in the repeated hour of a fall-back day in UTC, whichever occurrence they are', () => {
     // New York falls back at 02:00 EDT on 7 November 2027: 01:30 happens at 05:30Z and again at 06:30Z.
     const booking = aView('America/New_York', '2027-11-07', '01:30', 60);
     expect([booking.starts_at, booking.ends_at]).toEqual(['2027-11-07T01:30:00-04:00', '2027-11-07T01:30:00-05:00']);
     const { text } = invitationText(booking, provider, STAMP);
-    expect(eventDateTimes(text, 'DTSTART')).toEqual([{ tzid: 'America/New_York', value: '20271107T013000' }]);
+    expect(eventDateTimes(text, 'DTSTART')).toEqual([{ tzid: null, value: '20271107T053000Z' }]);
     expect(eventDateTimes(text, 'DTEND')).toEqual([{ tzid: null, value: '20271107T063000Z' }]);
-    expect(instantOf(text, eventDateTimes(text, 'DTSTART')[0])).toBe(Date.parse('2027-11-07T05:30:00Z'));
+    // Just outside the repeated hour, the wall time with TZID again.
+    const after = invitationText(aView('America/New_York', '2027-11-07', '02:00', 30), provider, STAMP).text;
+    expect(eventDateTimes(after, 'DTSTART')).toEqual([{ tzid: 'America/New_York', value: '20271107T020000' }]);
+    const before = invitationText(aView('America/New_York', '2027-11-07', '00:30', 30), provider, STAMP).text;
+    expect(eventDateTimes(before, 'DTSTART')).toEqual([{ tzid: 'America/New_York', value: '20271107T003000' }]);
+    expect(eventDateTimes(before, 'DTEND')).toEqual([{ tzid: null, value: '20271107T050000Z' }]);
     const event = onlyEvent(text);
     expect(event.start.toISOString()).toBe('2027-11-07T05:30:00.000Z');
     expect(event.end.toISOString()).toBe('2027-11-07T06:30:00.000Z');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import fastifyEnv from '@fastify/env';
 import Fastify from 'fastify';
 
@@ -22,6 +23,13 @@ export interface AppConfig {
   MAIL_PER_RECIPIENT_PER_HOUR: number;
   /** The service's address as customers reach it, without a trailing slash; links in customers' emails. */
   PUBLIC_URL?: string;
+  /**
+   * Whose `X-Forwarded-For` to believe for the client's address (Fastify `trustProxy`): `true` (any), a number of
+   * proxy hops, or the proxies' addresses and CIDR ranges. `false` when unset: the socket's peer is the client.
+   */
+  TRUST_PROXY: boolean | number | string[];
+  /** Origins allowed to call the API from a browser (exact `scheme://host[:port]`); empty when unset: no CORS. */
+  CORS_ORIGINS: string[];
 }
 
 export const CONFIG_SCHEMA = {
@@ -48,6 +56,10 @@ export const CONFIG_SCHEMA = {
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
     MAIL_PER_RECIPIENT_PER_HOUR: { type: 'integer', minimum: 1, maximum: 100000, default: 10 },
     PUBLIC_URL: { type: 'string', pattern: '^https?://[^/?#@\\s]+(/[^?#\\s]*)?$', maxLength: 2000 },
+    // Parsed and checked below: `true`, a hop count, or comma-separated addresses and CIDR ranges.
+    TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 4096 },
+    // Parsed and checked below: comma-separated origins.
+    CORS_ORIGINS: { type: 'string', minLength: 1, maxLength: 8192 },
   },
 } as const;
 
@@ -67,6 +79,51 @@ function publicUrl(value: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** TRUST_PROXY as Fastify's `trustProxy`; throws ConfigError for anything but `true`/`false`, a hop count or addresses. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value.trim() === '' || value.trim().toLowerCase() === 'false') return false;
+  const text = value.trim();
+  if (text.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(text)) {
+    const hops = Number(text);
+    if (hops < 1 || hops > 100) throw new ConfigError('Invalid configuration: TRUST_PROXY as a hop count must be 1 to 100');
+    return hops;
+  }
+  const entries = text.split(',').map((e) => e.trim());
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    const bits = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError(
+        `Invalid configuration: TRUST_PROXY must be true, a hop count, or comma-separated IP addresses and CIDR ranges (e.g. 10.0.0.0/8,::1); "${entry}" is none of these`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** CORS_ORIGINS as a list of exact origins; throws ConfigError for an entry that is not `http(s)://host[:port]`. */
+export function parseCorsOrigins(value: string | undefined): string[] {
+  if (value === undefined || value.trim() === '') return [];
+  const origins = value.split(',').map((e) => e.trim());
+  for (const origin of origins) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.origin !== origin) {
+      throw new ConfigError(
+        `Invalid configuration: CORS_ORIGINS must be comma-separated origins such as https://app.example.com (scheme, host and port only, no path or trailing slash); "${origin}" is not one`,
+      );
+    }
+  }
+  return [...new Set(origins)];
+}
+
 /**
  * Reads and validates configuration with @fastify/env from `source` (process.env by default; tests pass their
  * own). Empty strings count as unset. Throws ConfigError naming every bad variable.
@@ -81,10 +138,12 @@ export async function loadConfig(source: Record<string, string | undefined> = pr
   try {
     await probe.register(fastifyEnv, { schema: CONFIG_SCHEMA, data, env: false, dotenv: false, confKey: 'config' });
     await probe.ready();
-    const config = { ...(probe as unknown as { config: AppConfig }).config };
+    const raw = (probe as unknown as { config: Omit<AppConfig, 'TRUST_PROXY' | 'CORS_ORIGINS'> & { TRUST_PROXY?: string; CORS_ORIGINS?: string } }).config;
+    const config: AppConfig = { ...raw, TRUST_PROXY: parseTrustProxy(raw.TRUST_PROXY), CORS_ORIGINS: parseCorsOrigins(raw.CORS_ORIGINS) };
     if (config.PUBLIC_URL !== undefined) config.PUBLIC_URL = publicUrl(config.PUBLIC_URL);
     return config;
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     throw new ConfigError(`Invalid configuration: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     await probe.close();

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import fastifyCors from '@fastify/cors';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -25,7 +26,7 @@ import { metricsPlugin, OutboxStats, PoolStats } from './metrics';
 import { carriesSecret, swaggerOptions } from './openapi';
 import './request-context';
 import { bookingRoutes } from './routes/bookings';
-import { calendarRoutes } from './routes/calendar';
+import { calendarFeedRoutes } from './routes/calendar-feed';
 import { NoQuery, publicErrorResponses } from './routes/common';
 import { apiKeyRoutes } from './routes/api-keys';
 import { providerRoutes } from './routes/providers';
@@ -59,7 +60,15 @@ export interface HttpAppOptions {
   poolStats?: () => PoolStats;
   /** A request whose headers and body have not fully arrived by then is cut off (default 30000). */
   requestTimeoutMs?: number;
+  /** Fastify `trustProxy`: whose X-Forwarded-For gives `request.ip` (rate-limit buckets, logs). Default: nobody's. */
+  trustProxy?: boolean | number | string[];
+  /** Origins allowed to call the API from a browser; none (the default): no CORS headers at all. */
+  corsOrigins?: string[];
 }
+
+/** What a browser may send cross-origin, and read back, besides the CORS-safelisted headers. */
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match'];
+export const CORS_EXPOSED_HEADERS = ['ETag', 'Location', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After'];
 
 function makeAjv(coerce: boolean) {
   // Bodies are JSON and never coerced ("1" is not 1); query strings and path ids are text and are.
@@ -155,6 +164,12 @@ const noStore: onRequestHookHandler = (_request, reply, done) => {
   done();
 };
 
+/** Fastify's `trustProxy`; a hop count as the function Fastify would make of it (its typings take none). */
+function trustProxySetting(trust: boolean | number | string[] | undefined): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'number') return (_address, hop) => hop < trust;
+  return trust ?? false;
+}
+
 /** How often Node looks for requests past their deadline: a tenth of it, between 50 ms and a second. */
 function deadlineCheckInterval(timeoutMs: number): number {
   return Math.min(1000, Math.max(50, Math.floor(timeoutMs / 10)));
@@ -166,6 +181,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT,
+    trustProxy: trustProxySetting(options.trustProxy),
     ...requestIdOptions(),
     // Fastify's default (0) turns Node's request deadline off: a body sent a byte at a time held its socket for ever.
     requestTimeout,
@@ -227,6 +243,16 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
     reply.code(404).send({ error: 'Route not found', code: 'NOT_FOUND' });
   });
   await app.register(requestLogging);
+  if (options.corsOrigins?.length) {
+    // Before authentication and rate limits: a preflight carries no credentials and is answered by this hook.
+    await app.register(fastifyCors, {
+      origin: options.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+      allowedHeaders: CORS_ALLOWED_HEADERS,
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+    });
+  }
 
   let closing = false;
   let drainTimer: NodeJS.Timeout | undefined;
@@ -342,7 +368,7 @@ export async function buildApp(options: HttpAppOptions): Promise<FastifyInstance
       await api.register(seriesRoutes, { useCases: options.useCases, zones: options.zones });
       await api.register(apiKeyRoutes, { useCases: options.useCases });
       await api.register(webhookRoutes, { useCases: options.useCases });
-      await api.register(calendarRoutes, { useCases: options.useCases, zones: options.zones });
+      await api.register(calendarFeedRoutes, { useCases: options.useCases, zones: options.zones });
     },
     { prefix: '/api/v1' },
   );

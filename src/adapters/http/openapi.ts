@@ -7,6 +7,7 @@
  */
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { FastifyContextConfig } from 'fastify';
+import { TIMING_RULE_CODES } from '../../application/use-cases/series';
 
 type Json = Record<string, any>;
 
@@ -80,14 +81,13 @@ const DETAILS_SCHEMAS: Record<string, Json> = {
 };
 
 const SERIES_OPERATIONS = new Set(['createSeries']);
-const CALENDAR_CODES = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
 
 /** Codes whose answer always carries `details`. */
 const ALWAYS_DETAILED = new Set(['VERSION_MISMATCH', 'CAPACITY_IN_USE', 'TOO_SOON', 'TOO_FAR_AHEAD', 'TOO_LATE_TO_CHANGE']);
 
 /** The named shape of `details` for a code in an operation, if it has one. */
 function detailsOf(code: string, operationId: string): string | undefined {
-  if (SERIES_OPERATIONS.has(operationId) && (code === 'SLOT_UNAVAILABLE' || CALENDAR_CODES.has(code))) return 'SeriesConflictDetails';
+  if (SERIES_OPERATIONS.has(operationId) && (code === 'SLOT_UNAVAILABLE' || TIMING_RULE_CODES.has(code))) return 'SeriesConflictDetails';
   return (
     {
       VALIDATION_ERROR: 'ValidationErrorDetails',
@@ -104,7 +104,7 @@ function detailsOf(code: string, operationId: string): string | undefined {
 /** One answer of `code` as the operation gives it. */
 function exampleOf(code: string, op: Json): Json {
   const operationId = op.operationId as string;
-  if (SERIES_OPERATIONS.has(operationId) && (code === 'SLOT_UNAVAILABLE' || CALENDAR_CODES.has(code))) {
+  if (SERIES_OPERATIONS.has(operationId) && (code === 'SLOT_UNAVAILABLE' || TIMING_RULE_CODES.has(code))) {
     return {
       error: code === 'SLOT_UNAVAILABLE' ? 'This time slot is already booked' : 'The booking would start in the past',
       code,

@@ -1,6 +1,6 @@
 import { BookingMail } from '../../application/ports/mailer';
 import { BookingView } from '../../application/views';
-import { invitationText, isWithdrawn, seriesInvitationText } from '../calendar/icalendar';
+import { invitationText, isWithdrawn, seriesInvitationText } from '../icalendar/icalendar';
 
 /** A booking notification rendered for sending: plain text, HTML and the iCalendar invitation. */
 export interface BookingMailMessage {
@@ -8,7 +8,7 @@ export interface BookingMailMessage {
   subject: string;
   text: string;
   html: string;
-  calendar: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
+  invitation: { method: 'REQUEST' | 'CANCEL'; filename: string; content: string };
 }
 
 /**
@@ -41,9 +41,21 @@ export function longDate(date: string): string {
   return `${WEEKDAYS[weekday]}, ${day} ${MONTHS[month - 1]} ${date.slice(0, 4)}`;
 }
 
-/** The offset a booking's `starts_at` carries (it is written in the booking's own zone): `UTC+01:00`. */
-function offsetOf(startsAt: string): string {
-  return `UTC${startsAt.slice(19)}`;
+/** The offset a booking's `starts_at` or `ends_at` carries (each is written in the booking's own zone): `UTC+01:00`. */
+function offsetOf(instant: string): string {
+  return `UTC${instant.slice(19)}`;
+}
+
+/**
+ * `14:30 to 15:00 Europe/Berlin (UTC+01:00)`; when the clocks change during the booking, each end with its own
+ * offset: `02:30 (UTC+02:00) to 02:30 (UTC+01:00) Europe/Berlin`.
+ */
+export function timeRange(b: Pick<BookingMail['booking'], 'time' | 'end_time' | 'timezone' | 'starts_at' | 'ends_at'>): string {
+  const [start, end] = [b.time.slice(0, 5), b.end_time.slice(0, 5)];
+  const [startOffset, endOffset] = [offsetOf(b.starts_at), offsetOf(b.ends_at)];
+  return startOffset === endOffset
+    ? `${start} to ${end} ${b.timezone} (${startOffset})`
+    : `${start} (${startOffset}) to ${end} (${endOffset}) ${b.timezone}`;
 }
 
 /** What a message tells its recipient. */
@@ -127,7 +139,7 @@ export interface BookingMailSummary {
   to: string;
   subject: string;
   text: string;
-  calendarMethod: 'REQUEST' | 'CANCEL';
+  invitationMethod: 'REQUEST' | 'CANCEL';
 }
 
 interface MailParts extends BookingMailSummary {
@@ -141,10 +153,6 @@ interface MailParts extends BookingMailSummary {
   closing: string;
   /** The customer's manage page of the booking (not of a series: each occurrence carries its own). */
   manageUrl: string | null;
-}
-
-function timeRange(b: BookingView): string {
-  return `${b.time.slice(0, 5)} to ${b.end_time.slice(0, 5)} ${b.timezone} (${offsetOf(b.starts_at)})`;
 }
 
 /**
@@ -191,11 +199,11 @@ function mailParts(mail: BookingMail): MailParts {
   }
   const notes = b.notes ? quotedLines(b.notes) : [];
   const withdrawn = kind === 'series' ? (mail.occurrences ?? []).every(isWithdrawn) : isWithdrawn(b);
-  const calendarMethod = kind === 'dropped' || withdrawn ? 'CANCEL' : 'REQUEST';
+  const invitationMethod = kind === 'dropped' || withdrawn ? 'CANCEL' : 'REQUEST';
   const closing =
     kind === 'series'
-      ? `The attached calendar file (bookings.ics) ${calendarMethod === 'CANCEL' ? 'removes them from' : 'adds them to'} your calendar.`
-      : calendarMethod === 'CANCEL'
+      ? `The attached calendar file (bookings.ics) ${invitationMethod === 'CANCEL' ? 'removes them from' : 'adds them to'} your calendar.`
+      : invitationMethod === 'CANCEL'
         ? 'The attached calendar file (booking.ics) removes it from your calendar.'
         : 'The attached calendar file (booking.ics) adds it to your calendar.';
   const greeting = mail.role === 'customer' ? customerName || 'there' : oneLine(mail.provider.name);
@@ -221,7 +229,7 @@ function mailParts(mail: BookingMail): MailParts {
       ...manageLines,
       '',
     ].join('\n'),
-    calendarMethod, // as the invitation's METHOD
+    invitationMethod, // as the invitation's METHOD
     greeting,
     lead,
     rows,
@@ -234,8 +242,8 @@ function mailParts(mail: BookingMail): MailParts {
 
 /** The message without its HTML and attachment, which cost most of the work of composing it. */
 export function summariseBookingMail(mail: BookingMail): BookingMailSummary {
-  const { to, subject, text, calendarMethod } = mailParts(mail);
-  return { to, subject, text, calendarMethod };
+  const { to, subject, text, invitationMethod } = mailParts(mail);
+  return { to, subject, text, invitationMethod };
 }
 
 function link(url: string): string {
@@ -269,6 +277,6 @@ export function composeBookingMail(mail: BookingMail, options: { uidDomain?: str
     subject: parts.subject,
     text: parts.text,
     html,
-    calendar: { method: invitation.method, filename: mail.occurrences ? 'bookings.ics' : 'booking.ics', content: invitation.text },
+    invitation: { method: invitation.method, filename: mail.occurrences ? 'bookings.ics' : 'booking.ics', content: invitation.text },
   };
 }

@@ -20,7 +20,7 @@ export class LogMailer implements Mailer {
     const manageUrls = mail.manageUrls && Object.fromEntries(Object.entries(mail.manageUrls).map(([id, url]) => [id, redactedLink(url)]));
     const message = summariseBookingMail({ ...mail, manageUrls });
     this.logger.info(
-      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.calendarMethod } },
+      { mail: { from: this.from, to: message.to, subject: message.subject, text: message.text, calendar_method: message.invitationMethod } },
       'email not sent (SMTP_URL is unset): logged instead',
     );
   }

@@ -74,9 +74,9 @@ export class SmtpMailer implements Mailer {
       html: message.html,
       attachments: [
         {
-          filename: message.calendar.filename,
-          content: message.calendar.content,
-          contentType: `text/calendar; charset=utf-8; method=${message.calendar.method}`,
+          filename: message.invitation.filename,
+          content: message.invitation.content,
+          contentType: `text/calendar; charset=utf-8; method=${message.invitation.method}`,
         },
       ],
       // Every part is a string written here: none may name a file or a URL to read.

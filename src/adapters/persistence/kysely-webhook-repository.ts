@@ -17,6 +17,8 @@ function toDomain(row: Selectable<WebhookRow>): Webhook {
     secret: row.secret,
     createdAt: row.created_at,
     startAfterEventId: row.start_after_event_id,
+    previousSecret: row.previous_secret,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
   };
 }
 
@@ -43,6 +45,8 @@ export class KyselyWebhookRepository implements WebhookRepository {
           start_after_event_id: Number(newest?.id ?? 0),
           created_at: webhook.createdAt,
           deleted_at: null,
+          previous_secret: null,
+          previous_secret_expires_at: null,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -58,6 +62,18 @@ export class KyselyWebhookRepository implements WebhookRepository {
   async list(): Promise<Webhook[]> {
     const rows = await this.db.selectFrom('webhooks').selectAll().where('deleted_at', 'is', null).orderBy('id').execute();
     return rows.map(toDomain);
+  }
+
+  async rotateSecret(id: number, secret: string, previousExpiresAt: number): Promise<Webhook | null> {
+    // One statement: the secret it replaces is the one stored at that moment, even when two rotations race.
+    const row = await this.db
+      .updateTable('webhooks')
+      .set((eb) => ({ previous_secret: eb.ref('secret'), previous_secret_expires_at: previousExpiresAt, secret }))
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toDomain(row) : null;
   }
 
   async delete(id: number, at: number): Promise<boolean> {

@@ -152,6 +152,8 @@ export interface WebhookRow {
   start_after_event_id: number;
   created_at: number;
   deleted_at: number | null;
+  previous_secret: string | null;
+  previous_secret_expires_at: number | null;
 }
 
 export interface OutboxCursorRow {

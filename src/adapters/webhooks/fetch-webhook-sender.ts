@@ -1,16 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { Agent as HttpAgent, IncomingMessage, request as httpRequest, RequestOptions } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Clock } from '../../application/ports/clock';
 import { WebhookRequest, WebhookResult, WebhookSender } from '../../application/ports/webhook-sender';
 import { VettedWebhookTarget, WebhookUrlPolicy } from '../../application/ports/webhook-url-policy';
-
-/** `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as receivers verify it. */
-export function webhookSignature(secret: string, body: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
-}
+import { webhookSignature } from './webhook-signature';
 
 export interface WebhookSenderOptions {
   /** How long a receiver has to answer (the status line and headers). */
@@ -55,7 +49,7 @@ export class FetchWebhookSender implements WebhookSender {
     } catch (error) {
       return { delivered: false, statusCode: null, error: `Refused: ${(error as { message?: string }).message ?? 'the target is not allowed'}` };
     }
-    const signature = webhookSignature(request.secret, request.body, Math.floor(this.clock.now() / 1000));
+    const signature = webhookSignature(request.secrets, request.body, Math.floor(this.clock.now() / 1000));
     try {
       const status = await this.post(target, request, signature);
       const delivered = status >= 200 && status < 300;

@@ -1,6 +1,7 @@
 export interface WebhookRequest {
   url: string;
-  secret: string;
+  /** Each signs the request (one `v1=` apiece): the current secret first, then a rotated-out one still in its grace period. */
+  secrets: string[];
   eventId: number;
   /** The JSON body, exactly as signed and sent. */
   body: string;

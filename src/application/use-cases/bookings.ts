@@ -43,7 +43,7 @@ export function eventActorOf(actor: Actor): EventActor {
   return actor.role === 'customer' ? 'customer' : actor.keyId;
 }
 
-interface BookingRequestBase {
+export interface BookingRequestBase {
   actor: Actor;
   customerName?: string | null;
   customerEmail?: string | null;

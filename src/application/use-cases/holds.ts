@@ -11,7 +11,7 @@ import { NewHold } from '../ports/hold-repository';
 import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { targetOf } from './bookings';
 
-interface HoldRequestBase {
+export interface HoldRequestBase {
   actor: Actor;
   date: string;
   time: string;

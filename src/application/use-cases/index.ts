@@ -27,7 +27,7 @@ import { CreateProvider, GetProvider, ListProviders, RotateCalendarToken, Update
 import { DeleteSchedule, GetAvailability, GetSchedule, PutSchedule } from './schedules';
 import { CancelSeries, CreateSeries, GetSeries } from './series';
 import { CreateService, DeleteService, GetService, GetServiceAvailability, ListServices, UpdateService } from './services';
-import { CreateWebhook, DeleteWebhook, GetWebhook, ListWebhookDeliveries, ListWebhooks } from './webhooks';
+import { CreateWebhook, DeleteWebhook, GetWebhook, ListWebhookDeliveries, ListWebhooks, RotateWebhookSecret } from './webhooks';
 
 export * from './api-keys';
 export * from './bookings';
@@ -79,6 +79,7 @@ export interface UseCases {
   authenticate: Authenticate;
   ensureBootstrapKey: EnsureBootstrapKey;
   createWebhook: CreateWebhook;
+  rotateWebhookSecret: RotateWebhookSecret;
   listWebhooks: ListWebhooks;
   getWebhook: GetWebhook;
   deleteWebhook: DeleteWebhook;
@@ -108,7 +109,7 @@ export interface ServicePorts extends CorePorts {
   outbox: Outbox;
 }
 
-export type CoreUseCases = Omit<UseCases, 'createWebhook' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
+export type CoreUseCases = Omit<UseCases, 'createWebhook' | 'rotateWebhookSecret' | 'listWebhooks' | 'getWebhook' | 'deleteWebhook' | 'listWebhookDeliveries'>;
 
 /** Every use case, whatever adapters stand behind the ports. */
 export function createUseCases(ports: ServicePorts): UseCases {
@@ -116,6 +117,7 @@ export function createUseCases(ports: ServicePorts): UseCases {
   return {
     ...createCoreUseCases(ports),
     createWebhook: new CreateWebhook(webhooks, webhookUrlPolicy, clock, secrets),
+    rotateWebhookSecret: new RotateWebhookSecret(webhooks, clock, secrets),
     listWebhooks: new ListWebhooks(webhooks),
     getWebhook: new GetWebhook(webhooks),
     deleteWebhook: new DeleteWebhook(webhooks, clock),

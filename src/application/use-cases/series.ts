@@ -16,8 +16,9 @@ import { Repositories, UnitOfWork } from '../ports/unit-of-work';
 import { bookingViewWithoutId } from '../views';
 import { CreatedBooking, createdBookingCodec, newBooking, policyOfBooking, settleBooking, targetOf } from './bookings';
 
-/** The 422 codes: refusals by the calendar, the same for whoever books. */
-const CALENDAR_CODES = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
+/** The 422 codes: refusals by the timing rules (when a booking may be), the same for whoever books. */
+/** The refusals that come from the calendar rules of a time (422), not from other bookings. */
+export const TIMING_RULE_CODES: ReadonlySet<string> = new Set(['NONEXISTENT_LOCAL_TIME', 'IN_THE_PAST', 'TOO_SOON', 'TOO_FAR_AHEAD', 'OUTSIDE_WORKING_HOURS']);
 
 /** An occurrence that could not be booked. */
 export interface SkippedOccurrence {
@@ -26,17 +27,17 @@ export interface SkippedOccurrence {
 }
 
 /**
- * Some occurrence of a series cannot be booked: 409 SLOT_UNAVAILABLE, or, when every refusal is a calendar rule,
+ * Some occurrence of a series cannot be booked: 409 SLOT_UNAVAILABLE, or, when every refusal is a timing rule,
  * the first occurrence's 422 code; `details.conflicts` lists every refused occurrence in date order.
  */
 export class SeriesRefusedError extends DomainError {
   constructor(first: DomainError, conflicts: SkippedOccurrence[]) {
-    const calendarOnly = conflicts.every((c) => CALENDAR_CODES.has(c.code));
-    super(calendarOnly ? first.code : 'SLOT_UNAVAILABLE', calendarOnly ? first.message : 'This time slot is already booked', { conflicts });
+    const timingRulesOnly = conflicts.every((c) => TIMING_RULE_CODES.has(c.code));
+    super(timingRulesOnly ? first.code : 'SLOT_UNAVAILABLE', timingRulesOnly ? first.message : 'This time slot is already booked', { conflicts });
   }
 }
 
-interface SeriesRequestBase {
+export interface SeriesRequestBase {
   actor: Actor;
   date: string;
   time: string;
@@ -116,8 +117,8 @@ export class CreateSeries {
         try {
           placed = await placer.place(repos, now, target, date, startMinute);
         } catch (error) {
-          // A refusal by the calendar or by what is booked concerns this occurrence; anything else, the request.
-          if (!(error instanceof DomainError) || (!CALENDAR_CODES.has(error.code) && error.code !== 'SLOT_UNAVAILABLE')) throw error;
+          // A refusal by a timing rule or by what is booked concerns this occurrence; anything else, the request.
+          if (!(error instanceof DomainError) || (!TIMING_RULE_CODES.has(error.code) && error.code !== 'SLOT_UNAVAILABLE')) throw error;
           first ??= error;
           skipped.push({ date, code: error.code });
           continue;

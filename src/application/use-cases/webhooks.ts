@@ -1,6 +1,6 @@
 import { Actor } from '../../domain/actor';
 import { NotFoundError, ValidationError } from '../../domain/errors';
-import { assertWebhookSecret, validateEventTypes, Webhook } from '../../domain/webhook';
+import { assertWebhookSecret, validateEventTypes, Webhook, WEBHOOK_SECRET_GRACE_MS } from '../../domain/webhook';
 import { requireAdmin } from '../access';
 import { Clock } from '../ports/clock';
 import { DeliveryAttempt, Outbox } from '../ports/outbox';
@@ -37,6 +37,26 @@ export class CreateWebhook {
     const secret = input.secret === undefined ? this.secrets.token('whsec_') : assertWebhookSecret(input.secret);
     await this.policy.assertAllowed(input.url);
     return this.webhooks.create({ url: input.url, events, secret, createdAt: this.clock.now() });
+  }
+}
+
+export class RotateWebhookSecret {
+  constructor(
+    private readonly webhooks: WebhookRepository,
+    private readonly clock: Clock,
+    private readonly secrets: Secrets,
+  ) {}
+
+  /**
+   * Gives the webhook a new secret (the one given, or a generated one), shown this once. The secret it replaces
+   * signs deliveries too, beside the new one, for WEBHOOK_SECRET_GRACE_MS.
+   */
+  async execute(input: { actor: Actor; id: number; secret?: string }): Promise<Webhook> {
+    requireAdmin(input.actor);
+    const secret = input.secret === undefined ? this.secrets.token('whsec_') : assertWebhookSecret(input.secret);
+    const rotated = await this.webhooks.rotateSecret(input.id, secret, this.clock.now() + WEBHOOK_SECRET_GRACE_MS);
+    if (!rotated) throw new WebhookNotFoundError();
+    return rotated;
   }
 }
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { DeliveryAttempt } from '../../../application/ports/outbox';
 import { UseCases } from '../../../application/use-cases';
 import { isoUtc } from '../../../application/views';
-import { Webhook } from '../../../domain/webhook';
+import { Webhook, WEBHOOK_SECRET_GRACE_MS } from '../../../domain/webhook';
 import { documentedAs, EventType, IdParams } from '../schemas';
 import { errorResponses, NoQuery, WRITE_ERRORS } from './common';
 
@@ -49,6 +49,38 @@ const CreateWebhookRequest = Type.Object(
     secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256, description: 'Generated when absent' })),
   },
   { additionalProperties: false, examples: [{ url: 'https://example.com/hooks/bookings', events: ['booking.created', 'booking.cancelled'] }] },
+);
+
+const RotateSecretRequest = Type.Object(
+  { secret: Type.Optional(Type.String({ minLength: 16, maxLength: 256, description: 'The new secret; generated when absent' })) },
+  { additionalProperties: false, examples: [{}] },
+);
+
+const RotatedSecretBody = Type.Object(
+  {
+    id: Type.Integer(),
+    url: Type.String(),
+    events: Type.Array(EventType),
+    created_at: Type.String({ format: 'date-time' }),
+    secret: Type.String({ description: 'The new secret; shown only this once' }),
+    previous_secret_expires_at: Type.String({
+      format: 'date-time',
+      description: 'Until then every delivery is signed with both secrets (two v1= values, the new one first); from then on with the new one only',
+    }),
+  },
+  {
+    title: 'RotatedWebhookSecret',
+    examples: [
+      {
+        id: 1,
+        url: 'https://example.com/hooks/bookings',
+        events: ['booking.created'],
+        created_at: '2027-01-05T10:00:00.000Z',
+        secret: 'whsec_Q2m8Zp4Lr7Tn1Vx5Kc9Bd3Fh6Jw0Ys2A',
+        previous_secret_expires_at: '2027-02-02T09:00:00.000Z',
+      },
+    ],
+  },
 );
 
 const DeliveryBody = Type.Object(
@@ -109,6 +141,32 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases }> = 
       const webhook = await useCases.createWebhook.execute({ actor: request.actor, url: b.url, events: b.events, secret: b.secret });
       reply.code(201).header('location', `/api/v1/webhooks/${webhook.id}`);
       return { ...view(webhook), secret: webhook.secret };
+    },
+  );
+
+  app.post(
+    '/webhooks/:id/secret',
+    {
+      config: { adminOnly: true },
+      // The body is optional: none at all counts as `{}`.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
+      schema: {
+        tags: ['webhooks'],
+        operationId: 'rotateWebhookSecret',
+        summary: 'Rotate a webhook\u2019s secret (admin); the new secret is shown only in this answer',
+        description: `For ${WEBHOOK_SECRET_GRACE_MS / 3_600_000} hours every delivery is signed with the new and the old secret (two v1= values in X-Webhook-Signature, the new one first), so a receiver can switch at any moment within that time without rejecting an event; then with the new one only.`,
+        params: IdParams,
+        querystring: NoQuery,
+        body: RotateSecretRequest,
+        response: { 200: RotatedSecretBody, ...errorResponses(...WRITE_ERRORS, 'FORBIDDEN', 'NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const webhook = await useCases.rotateWebhookSecret.execute({ actor: request.actor, id: request.params.id, secret: request.body.secret });
+      return { ...view(webhook), secret: webhook.secret, previous_secret_expires_at: isoUtc(webhook.previousSecretExpiresAt ?? webhook.createdAt) };
     },
   );
 

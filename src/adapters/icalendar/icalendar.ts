@@ -4,7 +4,7 @@ import { BookingView } from '../../application/views';
 
 /** RFC 5545 text, written by hand: CRLF line ends, lines folded at 75 octets, TEXT values escaped. */
 
-export interface CalendarProvider {
+export interface ICalendarProvider {
   id: number;
   name: string;
   email: string;
@@ -144,22 +144,24 @@ export function timezoneLines(zoneName: string, fromYear: number, toYear: number
   return lines;
 }
 
-/** True when no earlier instant shows the same wall clock in the zone as `instant` does. */
-function isFirstReading(zone: IANAZone, instant: number): boolean {
+/** True when the zone shows the wall clock of `instant` at another instant too: the hour repeated when the clocks go back. */
+function isRepeatedReading(zone: IANAZone, instant: number): boolean {
   const wall = instant + zone.offset(instant) * MINUTE_MS;
-  return [zone.offset(instant - DAY_MS), zone.offset(instant + DAY_MS)].every((offset) => {
+  return [zone.offset(instant - DAY_MS), zone.offset(instant + DAY_MS)].some((offset) => {
     const other = wall - offset * MINUTE_MS;
-    return other >= instant || zone.offset(other) !== offset;
+    return other !== instant && zone.offset(other) === offset;
   });
 }
 
 /**
- * DTSTART or DTEND as the booking's local time with TZID. A local time repeated when the clocks go back means
- * its first occurrence (RFC 5545 3.3.5), so an instant in the second occurrence is written in UTC instead.
+ * DTSTART or DTEND as the booking's local time with TZID, except a local time that the clocks show twice (the
+ * repeated hour of a fall-back day): that one is written in UTC, whichever occurrence it is. RFC 5545 3.3.5 makes
+ * a repeated local time its first occurrence, but readers differ on it, and the second occurrence cannot be
+ * written with TZID at all; UTC names the instant for every reader.
  */
 function zonedDateTime(name: string, iso: string, zoneName: string): string {
   const instant = Date.parse(iso);
-  if (!isFirstReading(IANAZone.create(zoneName), instant)) return `${name}:${utcStamp(instant)}`;
+  if (isRepeatedReading(IANAZone.create(zoneName), instant)) return `${name}:${utcStamp(instant)}`;
   return `${name};TZID=${paramValue(zoneName)}:${iso.slice(0, 19).replace(/[-:]/g, '')}`;
 }
 
@@ -172,7 +174,7 @@ export function bookingUid(bookingId: number, domain = DEFAULT_UID_DOMAIN): stri
   return `booking-${bookingId}@${domain}`;
 }
 
-function describe(booking: BookingView, provider: CalendarProvider): string {
+function describe(booking: BookingView, provider: ICalendarProvider): string {
   const lines = [
     `Booking #${booking.id} with ${provider.name}`,
     `${booking.date} ${booking.time.slice(0, 5)}-${booking.end_time.slice(0, 5)} (${booking.timezone}), ${booking.duration_minutes} minutes`,
@@ -185,7 +187,7 @@ function describe(booking: BookingView, provider: CalendarProvider): string {
 }
 
 /** The VEVENT of one booking: start and end in the booking's zone, stable UID, SEQUENCE = the booking's version. */
-export function bookingEventLines(booking: BookingView, provider: CalendarProvider, options: EventOptions): string[] {
+export function bookingEventLines(booking: BookingView, provider: ICalendarProvider, options: EventOptions): string[] {
   const cancelled = options.cancelled === true || isWithdrawn(booking);
   const who = booking.customer_name ?? booking.customer_email;
   const lines = [
@@ -215,7 +217,7 @@ export function bookingEventLines(booking: BookingView, provider: CalendarProvid
  * booking id, customer, note or change history). Its UID is made of the span and the provider, so it stays the same
  * while the span does.
  */
-export function busyEventLines(span: BusySpan, provider: CalendarProvider, options: EventOptions): string[] {
+export function busyEventLines(span: BusySpan, provider: ICalendarProvider, options: EventOptions): string[] {
   const [start, end] = [utcStamp(span.startsAt), utcStamp(span.endsAt)];
   return [
     'BEGIN:VEVENT',
@@ -231,7 +233,7 @@ export function busyEventLines(span: BusySpan, provider: CalendarProvider, optio
   ];
 }
 
-export interface CalendarOptions {
+export interface VCalendarOptions {
   /** REQUEST or CANCEL for an emailed invitation (iTIP); omitted for a subscribed feed. */
   method?: 'REQUEST' | 'CANCEL' | 'PUBLISH';
   /** Shown by calendar apps as the calendar's name. */
@@ -257,11 +259,11 @@ function timezonesFor(bookings: BookingView[]): string[] {
 }
 
 /** A VCALENDAR of the bookings' VEVENTs and the VTIMEZONEs they refer to, folded and CRLF-terminated. */
-export function calendarText(
+export function vcalendarText(
   bookings: BookingView[],
-  provider: CalendarProvider,
+  provider: ICalendarProvider,
   eventOptions: EventOptions,
-  options: CalendarOptions = {},
+  options: VCalendarOptions = {},
 ): string {
   const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', `PRODID:${PRODID}`, 'CALSCALE:GREGORIAN'];
   if (options.method) lines.push(`METHOD:${options.method}`);
@@ -278,9 +280,9 @@ export function calendarText(
  * The invitation mailed for a change: METHOD:REQUEST (STATUS:TENTATIVE while pending), or METHOD:CANCEL with
  * STATUS:CANCELLED for a cancelled or declined booking, or with `cancelled` (a provider taken off the booking).
  */
-export function invitationText(booking: BookingView, provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
+export function invitationText(booking: BookingView, provider: ICalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
   const method = options.cancelled === true || isWithdrawn(booking) ? 'CANCEL' : 'REQUEST';
-  return { method, text: calendarText([booking], provider, options, { method }) };
+  return { method, text: vcalendarText([booking], provider, options, { method }) };
 }
 
 /**
@@ -288,15 +290,15 @@ export function invitationText(booking: BookingView, provider: CalendarProvider,
  * are left out), each with the booking's own UID and SEQUENCE, so a later message about one occurrence updates or
  * removes exactly that one. When none is on any more, METHOD:CANCEL for all of them.
  */
-export function seriesInvitationText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
+export function seriesInvitationText(bookings: BookingView[], provider: ICalendarProvider, options: EventOptions): { method: 'REQUEST' | 'CANCEL'; text: string } {
   const on = bookings.filter((b) => !isWithdrawn(b));
-  if (on.length === 0) return { method: 'CANCEL', text: calendarText(bookings, provider, options, { method: 'CANCEL' }) };
-  return { method: 'REQUEST', text: calendarText(on, provider, options, { method: 'REQUEST' }) };
+  if (on.length === 0) return { method: 'CANCEL', text: vcalendarText(bookings, provider, options, { method: 'CANCEL' }) };
+  return { method: 'REQUEST', text: vcalendarText(on, provider, options, { method: 'REQUEST' }) };
 }
 
 /** A subscribed feed of bookings, and of busy time when the reader may not see every booking. */
-export function feedText(bookings: BookingView[], provider: CalendarProvider, options: EventOptions, busy: BusySpan[] = []): string {
-  return calendarText(bookings, provider, options, {
+export function feedText(bookings: BookingView[], provider: ICalendarProvider, options: EventOptions, busy: BusySpan[] = []): string {
+  return vcalendarText(bookings, provider, options, {
     method: 'PUBLISH',
     name: `Bookings: ${provider.name}`,
     timezone: provider.timezone,

@@ -2,10 +2,11 @@ import { Insertable } from 'kysely';
 import { OccupancyRow } from '../../src/adapters/persistence/schema';
 import { StaleDecisionError } from '../../src/application/ports/unit-of-work';
 import { aBooking, aProvider, NOW, storeBooking, unique } from '../support/builders';
-import { KyselyHarness, useHarness } from './harness';
+import { kyselyHarness, KyselyHarness, useHarness } from '../contracts/harness';
+import { DIALECTS } from '../support/databases';
 
 /** The rules the database itself enforces, checked with rows written straight through Kysely, around every adapter. */
-export function describeDatabaseConstraints(name: string, makeHarness: () => Promise<KyselyHarness>): void {
+function describeDatabaseConstraints(name: string, makeHarness: () => Promise<KyselyHarness>): void {
   describe(`database constraints: ${name}`, () => {
     const h = useHarness(makeHarness);
 
@@ -149,3 +150,5 @@ export function describeDatabaseConstraints(name: string, makeHarness: () => Pro
     });
   });
 }
+
+for (const dialect of DIALECTS) describeDatabaseConstraints(dialect, () => kyselyHarness(dialect));

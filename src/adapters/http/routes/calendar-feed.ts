@@ -6,7 +6,7 @@ import { UseCases } from '../../../application/use-cases';
 import { FEED_DAYS_AHEAD, FEED_DAYS_BACK, FEED_MAX_BOOKINGS } from '../../../application/use-cases/calendar-feed';
 import { bookingView } from '../../../application/views';
 import { TimeZones } from '../../../domain/time-zones';
-import { feedText } from '../../calendar/icalendar';
+import { feedText } from '../../icalendar/icalendar';
 import { IdParams } from '../schemas';
 import { errorResponses } from './common';
 import { IfNoneMatchHeaders } from './schedules';
@@ -23,7 +23,7 @@ function noneMatch(header: string | undefined, etag: string): boolean {
   return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-export const calendarRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones: TimeZones }> = async (app, { useCases, zones }) => {
+export const calendarFeedRoutes: FastifyPluginAsyncTypebox<{ useCases: UseCases; zones: TimeZones }> = async (app, { useCases, zones }) => {
   app.get(
     '/providers/:id/calendar.ics',
     {
