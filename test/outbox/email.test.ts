@@ -3,31 +3,9 @@ import { jsonLogger } from '../../src/adapters/system/json-logger';
 import { DIALECTS } from '../support/databases';
 import { eventDateTimes, instantOf, localValue, vtimezone, vtimezones } from '../support/icalendar';
 import { TestApp } from '../support/http-harness';
-import { api, createOutboxApp, leafParts, MailSink, makeBooking, makeProvider, parseMime, ReceivedMail } from './support';
+import { api, createOutboxApp, MailSink, makeBooking, makeProvider, readMail } from './support';
 
-interface ReadMail {
-  to: string[];
-  subject: string;
-  text: string;
-  html: string;
-  calendarType: string;
-  calendar: string;
-}
-
-function read(mail: ReceivedMail): ReadMail {
-  const root = parseMime(mail.raw);
-  const leaves = leafParts(root);
-  const find = (type: RegExp) => leaves.find((p) => type.test(p.headers['content-type'] ?? ''));
-  const calendar = find(/^text\/calendar/);
-  return {
-    to: mail.to,
-    subject: root.headers.subject,
-    text: find(/^text\/plain/)?.body ?? '',
-    html: find(/^text\/html/)?.body ?? '',
-    calendarType: calendar?.headers['content-type'] ?? '',
-    calendar: calendar?.body ?? '',
-  };
-}
+const read = readMail;
 
 function eventOf(calendar: string): { event: VEvent; method: string | undefined } {
   const parsed = ical.sync.parseICS(calendar);

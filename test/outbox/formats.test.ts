@@ -4,37 +4,13 @@ import { escapeText, feedText, foldLine, invitationText } from '../../src/adapte
 import { isNonPublicAddress } from '../../src/adapters/webhooks/dns-webhook-url-policy';
 import { webhookSignature } from '../../src/adapters/webhooks/webhook-signature';
 import { BookingView } from '../../src/application/views';
-import { eventDateTimes, instantOf, vtimezone } from '../support/icalendar';
+import { bookingViewOf, eventDateTimes, instantOf, vtimezone } from '../support/icalendar';
 import { DEFAULT_DELIVERY_SCHEDULE, nextAttemptAfterFailure, retryDelay } from '../../src/domain/delivery-schedule';
 import { verifySignature } from './support';
 
 const provider = { id: 3, name: 'Dr. Ada Byron', email: 'ada@example.com', timezone: 'Europe/Berlin' };
 
-function aBooking(fields: Partial<BookingView> = {}): BookingView {
-  return {
-    id: 42,
-    provider_id: 3,
-    date: '2027-03-28',
-    time: '09:00:00',
-    created_at: '2027-01-04T08:00:00.000Z',
-    duration_minutes: 30,
-    end_time: '09:30:00',
-    timezone: 'Europe/Berlin',
-    starts_at: '2027-03-28T09:00:00+02:00',
-    ends_at: '2027-03-28T09:30:00+02:00',
-    status: 'active',
-    customer_name: null,
-    customer_email: null,
-    notes: null,
-    version: 1,
-    updated_at: '2027-01-04T08:00:00.000Z',
-    cancelled_at: null,
-    service_id: null,
-    provider_ids: [3],
-    series_id: null,
-    ...fields,
-  };
-}
+const aBooking = bookingViewOf;
 
 describe('iCalendar text', () => {
   it('escapes backslash, semicolon, comma and every kind of line break', () => {

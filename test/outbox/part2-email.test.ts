@@ -6,31 +6,10 @@ import { Logger } from '../../src/application/ports/logger';
 import { createService } from '../../src/service';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { TestApp } from '../support/http-harness';
-import { api, createOutboxApp, Json, leafParts, MailSink, makeBooking, makeProvider, parseMime, ReceivedMail } from './support';
+import { api, createOutboxApp, Json, MailSink, makeBooking, makeProvider, readMail, ReceivedMail } from './support';
 
-interface ReadMail {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-  calendarType: string;
-  calendar: string;
-}
-
-function read(mail: ReceivedMail): ReadMail {
-  const root = parseMime(mail.raw);
-  const leaves = leafParts(root);
-  const find = (type: RegExp) => leaves.find((p) => type.test(p.headers['content-type'] ?? ''));
-  const calendar = find(/^text\/calendar/);
-  return {
-    to: mail.to[0],
-    subject: root.headers.subject,
-    text: find(/^text\/plain/)?.body ?? '',
-    html: find(/^text\/html/)?.body ?? '',
-    calendarType: calendar?.headers['content-type'] ?? '',
-    calendar: calendar?.body ?? '',
-  };
-}
+/** The email as read, addressed to its one recipient. */
+const read = (mail: ReceivedMail) => ({ ...readMail(mail), to: mail.to[0] });
 
 function eventsOf(calendar: string): { events: VEvent[]; method: string | undefined } {
   const parsed = ical.sync.parseICS(calendar);
@@ -78,7 +57,7 @@ describe.each(DIALECTS)('Part 2 email on %s', (dialect) => {
     return res.json();
   }
 
-  async function sent(): Promise<ReadMail[]> {
+  async function sent(): Promise<ReturnType<typeof read>[]> {
     await t.service.dispatcher.runOnce();
     const mails = sink.messages.map(read);
     sink.messages.length = 0;

@@ -263,3 +263,28 @@ export function leafParts(part: MimePart): MimePart[] {
 
 export const silentLogger = jsonLogger('silent');
 export type { BookingService };
+
+/** A received email's recipients, subject, text and HTML bodies, and its calendar attachment with its content type. */
+export interface ReadMail {
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  calendarType: string;
+  calendar: string;
+}
+
+export function readMail(mail: ReceivedMail): ReadMail {
+  const root = parseMime(mail.raw);
+  const leaves = leafParts(root);
+  const find = (type: RegExp) => leaves.find((p) => type.test(p.headers['content-type'] ?? ''));
+  const calendar = find(/^text\/calendar/);
+  return {
+    to: mail.to,
+    subject: root.headers.subject,
+    text: find(/^text\/plain/)?.body ?? '',
+    html: find(/^text\/html/)?.body ?? '',
+    calendarType: calendar?.headers['content-type'] ?? '',
+    calendar: calendar?.body ?? '',
+  };
+}

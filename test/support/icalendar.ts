@@ -1,3 +1,4 @@
+import { BookingView } from '../../src/application/views';
 /**
  * Reads what node-ical does not check: it resolves a TZID from its own zone database and ignores the
  * calendar's VTIMEZONE, so these helpers read VTIMEZONE components and local DATE-TIMEs line by line.
@@ -104,4 +105,31 @@ export function instantOf(text: string, property: DateTimeProperty): number | nu
 /** `2027-12-25` and `14:30[:00]` as a local DATE-TIME value. */
 export function localValue(date: string, time: string): string {
   return `${date.replace(/-/g, '')}T${time.slice(0, 5).replace(':', '')}00`;
+}
+
+/** A booking view of provider 3 for the iCalendar writer's tests: a 30-minute active booking unless `fields` say otherwise. */
+export function bookingViewOf(fields: Partial<BookingView> = {}): BookingView {
+  return {
+    id: 42,
+    provider_id: 3,
+    date: '2027-03-28',
+    time: '09:00:00',
+    created_at: '2027-01-04T08:00:00.000Z',
+    duration_minutes: 30,
+    end_time: '09:30:00',
+    timezone: 'Europe/Berlin',
+    starts_at: '2027-03-28T09:00:00+02:00',
+    ends_at: '2027-03-28T09:30:00+02:00',
+    status: 'active',
+    customer_name: null,
+    customer_email: null,
+    notes: null,
+    version: 1,
+    updated_at: '2027-01-04T08:00:00.000Z',
+    cancelled_at: null,
+    service_id: null,
+    provider_ids: [3],
+    series_id: null,
+    ...fields,
+  };
 }

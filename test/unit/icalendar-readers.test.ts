@@ -8,7 +8,7 @@ import { composeBookingMail, summariseBookingMail } from '../../src/adapters/mai
 import { BookingMail } from '../../src/application/ports/mailer';
 import { BookingView } from '../../src/application/views';
 import { zones } from '../support/builders';
-import { eventDateTimes } from '../support/icalendar';
+import { bookingViewOf, eventDateTimes } from '../support/icalendar';
 import { readWithIcalJs, readWithNodeIcal } from '../support/icalendar-readers';
 
 const MINUTE = 60_000;
@@ -19,28 +19,18 @@ function viewAt(id: number, zone: string, startsAt: number, durationMinutes: num
   const endsAt = startsAt + durationMinutes * MINUTE;
   const endLocal = zones.toLocal(endsAt, zone);
   const hhmm = (minute: number) => `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}:00`;
-  return {
+  return bookingViewOf({
     id,
-    provider_id: 3,
     date: local.date,
     time: hhmm(local.minute),
-    created_at: '2027-01-04T08:00:00.000Z',
     duration_minutes: durationMinutes,
     end_time: endLocal.date === local.date ? hhmm(endLocal.minute) : '24:00:00',
     timezone: zone,
     starts_at: zones.formatWithOffset(startsAt, zone),
     ends_at: zones.formatWithOffset(endsAt, zone),
-    status: 'active',
     customer_name: 'Grace',
     customer_email: 'grace@example.com',
-    notes: null,
-    version: 1,
-    updated_at: '2027-01-04T08:00:00.000Z',
-    cancelled_at: null,
-    service_id: null,
-    provider_ids: [3],
-    series_id: null,
-  };
+  });
 }
 
 const at = (iso: string) => Date.parse(iso);

@@ -2,7 +2,7 @@ import ical, { VEvent } from 'node-ical';
 import { feedText, invitationText, timezoneLines } from '../../src/adapters/icalendar/icalendar';
 import { BookingView } from '../../src/application/views';
 import { zones } from '../support/builders';
-import { eventDateTimes, instantOf, instantUnder, localValue, Observance, vtimezone, vtimezones } from '../support/icalendar';
+import { bookingViewOf, eventDateTimes, instantOf, instantUnder, localValue, Observance, vtimezone, vtimezones } from '../support/icalendar';
 
 const provider = { id: 3, name: 'Dr. Ada Byron', email: 'ada@example.com', timezone: 'Europe/Berlin' };
 
@@ -12,28 +12,16 @@ function aView(zone: string, date: string, time: string, durationMinutes = 30, i
   const startsAt = zones.toInstant(date, minute, zone)!;
   const endsAt = startsAt + durationMinutes * 60_000;
   const end = minute + durationMinutes;
-  return {
+  return bookingViewOf({
     id,
-    provider_id: 3,
     date,
     time: `${time}:00`,
-    created_at: '2027-01-04T08:00:00.000Z',
     duration_minutes: durationMinutes,
     end_time: `${String(Math.floor(end / 60)).padStart(2, '0')}:${String(end % 60).padStart(2, '0')}:00`,
     timezone: zone,
     starts_at: zones.formatWithOffset(startsAt, zone),
     ends_at: zones.formatWithOffset(endsAt, zone),
-    status: 'active',
-    customer_name: null,
-    customer_email: null,
-    notes: null,
-    version: 1,
-    updated_at: '2027-01-04T08:00:00.000Z',
-    cancelled_at: null,
-    service_id: null,
-    provider_ids: [3],
-    series_id: null,
-  };
+  });
 }
 
 function onlyEvent(text: string): VEvent {
