@@ -11,3 +11,10 @@ export function visibleBooking(actor: Actor, booking: Booking | null): Booking {
   if (!booking || !canSeeBooking(actor, booking)) throw new BookingNotFoundError();
   return booking;
 }
+
+/** Compares in time independent of where the strings differ, so a token cannot be guessed character by character. */
+export function sameSecret(given: string, expected: string): boolean {
+  let diff = given.length ^ expected.length;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (given.charCodeAt(i) || 0);
+  return diff === 0;
+}

@@ -26,7 +26,7 @@ import { assertDate, formatMinutesWithSeconds, parseRequestTime } from '../../do
 import { assertDuration } from '../../domain/provider';
 import { pinsByPool, Service } from '../../domain/service';
 import { TimeZones } from '../../domain/time-zones';
-import { requireAdmin, visibleBooking } from '../access';
+import { requireAdmin, sameSecret, visibleBooking } from '../access';
 import { decodeCursor, encodeCursor, Page } from '../cursor';
 import { assertIdempotencyKey, canonicalJson, IdempotentExecution, OutcomeCodec, RecordOutcome } from '../idempotency';
 import { Placer, Target } from '../placement';
@@ -243,13 +243,6 @@ export class GetBooking {
   async execute(input: { actor: Actor; id: number }): Promise<Booking> {
     return visibleBooking(input.actor, await this.store.bookings.getById(input.id));
   }
-}
-
-/** Compares in time independent of where the strings differ, so a secret cannot be guessed character by character. */
-export function sameSecret(given: string, expected: string): boolean {
-  let diff = given.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (given.charCodeAt(i) || 0);
-  return diff === 0;
 }
 
 const FIELD_NAMES = { durationMinutes: 'duration_minutes', customerName: 'customer_name', customerEmail: 'customer_email', notes: 'notes' } as const;

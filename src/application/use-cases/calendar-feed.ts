@@ -6,6 +6,7 @@ import { Provider } from '../../domain/provider';
 import { TimeZones } from '../../domain/time-zones';
 import { BookingQuery } from '../ports/booking-repository';
 import { Clock } from '../ports/clock';
+import { sameSecret } from '../access';
 import { Repositories } from '../ports/unit-of-work';
 
 /** The feed covers bookings on local dates from this many days before today... */
@@ -37,13 +38,6 @@ export interface CalendarFeed {
   bookings: Booking[];
   /** The caller's view of everyone else's bookings: their spans merged, in start order. */
   busy: BusySpan[];
-}
-
-/** Compares in time independent of where the strings differ, so a token cannot be guessed character by character. */
-function sameSecret(given: string, expected: string): boolean {
-  let diff = given.length ^ expected.length;
-  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ (given.charCodeAt(i) || 0);
-  return diff === 0;
 }
 
 /** Overlapping or touching spans become one, so a busy block does not tell how many bookings fill it. */
