@@ -19,6 +19,18 @@ export function directRunnerOf(db: Kysely<Database>): DirectRunner | undefined {
   return db.isTransaction ? directRunners.get(db.getExecutor().adapter) : undefined;
 }
 
+/**
+ * The SQL texts of prepared queries, each with a statement name: on PostgreSQL each connection parses and plans such
+ * a text once, as a named prepared statement, and then only binds values (`database.ts` sends them so). Bounded by
+ * the queries written in the code, one text per query and dialect.
+ */
+const statementNames = new Map<string, string>();
+
+/** The statement name of a prepared query's SQL text, or undefined for any other text. */
+export function statementNameOf(sql: string): string | undefined {
+  return statementNames.get(sql);
+}
+
 /** Stands, in a query built once, for the value of `name` supplied at each run. */
 class Slot {
   constructor(readonly name: string) {}
@@ -38,18 +50,6 @@ const SLOTS: Record<string, unknown> = new Proxy({}, { get: (_target, name) => (
  * same name (`undefined` becomes NULL). What changes the SQL text itself (optional filters, list lengths) does not
  * belong here: give each shape its own prepared query.
  */
-/**
- * The SQL texts of prepared queries, each with a statement name: on PostgreSQL each connection parses and plans such
- * a text once, as a named prepared statement, and then only binds values (see `nameOf`). Bounded by the queries
- * written in the code, one text per query and dialect.
- */
-const statementNames = new Map<string, string>();
-
-/** The statement name of a prepared query's SQL text, or undefined for any other text. */
-export function statementNameOf(sql: string): string | undefined {
-  return statementNames.get(sql);
-}
-
 export class PreparedQuery<P extends object, R> {
   readonly #compiled = new WeakMap<object, CompiledQuery<R>>();
 
