@@ -4,7 +4,7 @@ import { Page } from 'playwright-core';
 import { RunningServer, startServer } from '../../src/http-server';
 import { freshSqliteUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
-import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
+import { adminCalls, testConfig } from '../support/http-harness';
 import { Browser, HAVE_CHROMIUM, HOST_NAME, launchChromium, SCREENSHOT_DIR, skipReason } from './chromium';
 
 const SKIP_REASON = skipReason("the customer's manage page");
@@ -19,14 +19,7 @@ const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).t
   let page: Page;
   let origin: string;
 
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, any> };
-  }
+  const api = (method: string, path: string, body?: unknown) => adminCalls(server.url)(method, path, body);
 
   beforeAll(async () => {
     const config = await testConfig({ DATABASE_URL: freshSqliteUrl(), HOST: '127.0.0.1', PORT: String(await freePort()) });

@@ -4,7 +4,7 @@ import { SmtpMailer } from '../../src/adapters/mail/smtp-mailer';
 import { startServer } from '../../src/http-server';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
-import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
+import { adminCalls, TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
 import { api as httpApi, queryDatabase, ServerProcess, spawnServer, waitUntilReady } from '../e2e/support/server-process';
 import { createOutboxApp, MailSink, makeBooking, makeProvider, Receiver, SilentSmtpServer, waitFor } from './support';
 
@@ -46,14 +46,7 @@ describe.each(DIALECTS)('a mail server that accepts and never answers, on %s', (
     const server = await startServer(config, { logger: false });
     let closed = false;
     try {
-      const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: res.status, json: (await res.json()) as Record<string, any> };
-      };
+      const call = adminCalls(server.url);
       expect((await call('POST', '/api/v1/webhooks', { url: receiver.url, events: ['booking.created'] })).status).toBe(201);
       const provider = await call('POST', '/api/v1/providers', { name: 'Dr. Ada Byron', email: 'ada@example.com' });
       // A first wave fills the email lane with sends that hang.

@@ -1,7 +1,7 @@
 import { startServer } from '../../src/http-server';
 import { DIALECTS, freshDatabaseUrl } from '../support/databases';
 import { freePort } from '../support/embedded-postgres';
-import { TEST_ADMIN_KEY, testConfig } from '../support/http-harness';
+import { adminCalls, testConfig } from '../support/http-harness';
 import { MailSink, Receiver, ReceivedWebhook, verifySignature } from './support';
 
 describe.each(DIALECTS)('a running server on %s', (dialect) => {
@@ -16,14 +16,7 @@ describe.each(DIALECTS)('a running server on %s', (dialect) => {
     });
     const server = await startServer(config, { logger: false });
     try {
-      const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        return { status: res.status, json: (await res.json()) as Record<string, any> };
-      };
+      const call = adminCalls(server.url);
       const webhook = await call('POST', '/api/v1/webhooks', { url: receiver.url, events: ['booking.created'] });
       expect(webhook.status).toBe(201);
       const provider = await call('POST', '/api/v1/providers', { name: 'Dr. Ada Byron', email: 'ada@example.com' });

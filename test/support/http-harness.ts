@@ -67,3 +67,15 @@ export async function createTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   };
 }
+
+/** JSON calls with the test admin key to a server listening at `baseUrl`: status and parsed body. */
+export function adminCalls(baseUrl: string) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, any> };
+  };
+}
